@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -129,6 +130,72 @@ public record AutoencoderSpec(
           throw new InvalidSpecException("standardization scales must be finite and positive");
         }
       }
+      for (float m : means) {
+        if (!Float.isFinite(m)) {
+          throw new InvalidSpecException("standardization means must be finite");
+        }
+      }
+    }
+
+    /**
+     * Per-feature mean and standard deviation of {@code x}; a constant feature gets scale 1 so it
+     * maps to 0 instead of dividing by zero.
+     */
+    public static Standardization fit(Matrix x) {
+      if (x.rows() == 0) {
+        throw new IllegalArgumentException("cannot fit a standardization to no rows");
+      }
+      int cols = x.cols();
+      double[] sum = new double[cols];
+      double[] sumSq = new double[cols];
+      float[] d = x.data();
+      for (int i = 0; i < d.length; i++) {
+        sum[i % cols] += d[i];
+        sumSq[i % cols] += (double) d[i] * d[i];
+      }
+      float[] means = new float[cols];
+      float[] scales = new float[cols];
+      for (int c = 0; c < cols; c++) {
+        double mean = sum[c] / x.rows();
+        double sd = Math.sqrt(Math.max(0, sumSq[c] / x.rows() - mean * mean));
+        means[c] = (float) mean;
+        scales[c] = sd > 1e-6 ? (float) sd : 1f;
+      }
+      return new Standardization(means, scales);
+    }
+
+    /** (x - mean) / scale of row-major data, into a new array. */
+    public float[] apply(float[] data) {
+      int cols = means.length;
+      float[] out = new float[data.length];
+      for (int i = 0; i < data.length; i++) {
+        out[i] = (data[i] - means[i % cols]) / scales[i % cols];
+      }
+      return out;
+    }
+
+    /** y * scale + mean of row-major data, in place. */
+    public void undoInPlace(float[] data) {
+      int cols = means.length;
+      for (int i = 0; i < data.length; i++) {
+        data[i] = data[i] * scales[i % cols] + means[i % cols];
+      }
+    }
+
+    // Arrays compare by content so that specs read back from JSON equal the ones written.
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Standardization s && Arrays.equals(s.means, means) && Arrays.equals(s.scales, scales);
+    }
+
+    @Override
+    public int hashCode() {
+      return 31 * Arrays.hashCode(means) + Arrays.hashCode(scales);
+    }
+
+    @Override
+    public String toString() {
+      return "Standardization[" + means.length + " features]";
     }
   }
 }

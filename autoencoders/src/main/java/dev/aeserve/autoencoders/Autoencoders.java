@@ -1,0 +1,23 @@
+package dev.aeserve.autoencoders;
+
+import dev.aeserve.autoencoders.internal.DjlAutoencoder;
+import java.util.Objects;
+
+/** The entry point for serving: a spec and its weights artifact become a loaded {@link Autoencoder}. */
+public final class Autoencoders {
+  private Autoencoders() {}
+
+  /**
+   * Loads a version on an engine. The returned model owns native memory until closed.
+   *
+   * @throws IncompatibleWeightsException when the bytes are not an artifact, are corrupt, or hold
+   *     layers whose count or shapes differ from the spec (the message names the first mismatch)
+   * @throws IllegalStateException when the engine's native library cannot be loaded
+   */
+  public static Autoencoder load(AutoencoderSpec spec, byte[] weights, EngineKind engine) {
+    Objects.requireNonNull(spec, "spec");
+    Objects.requireNonNull(weights, "weights");
+    Objects.requireNonNull(engine, "engine");
+    return DjlAutoencoder.load(spec, WeightsArtifact.parse(weights), engine);
+  }
+}

@@ -1,0 +1,74 @@
+package dev.aeserve.autoencoders;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * A version's anomaly calibration, stored as JSON on the version: scores above {@code threshold}
+ * are anomalous.
+ *
+ * @param scoreKind the score the threshold applies to: mse, bce or neg_elbo
+ * @param method how the threshold was derived: percentile or mean_k_sigma
+ * @param parameter the method's parameter (the percentile, or k)
+ * @param sampleCount how many held-out normal rows it was computed from
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record Calibration(double threshold, String scoreKind, String method, double parameter, long sampleCount) {
+
+  private static final Set<String> SCORE_KINDS = Set.of("mse", "bce", "neg_elbo");
+  private static final Set<String> METHODS = Set.of("percentile", "mean_k_sigma");
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  public Calibration {
+    if (!Double.isFinite(threshold)) {
+      throw new InvalidSpecException("calibration threshold must be finite, got " + threshold);
+    }
+    scoreKind = Objects.requireNonNullElse(scoreKind, "").toLowerCase(Locale.ROOT);
+    method = Objects.requireNonNullElse(method, "").toLowerCase(Locale.ROOT);
+    if (!SCORE_KINDS.contains(scoreKind)) {
+      throw new InvalidSpecException("calibration scoreKind must be one of " + SCORE_KINDS + ", got '" + scoreKind + "'");
+    }
+    if (!METHODS.contains(method)) {
+      throw new InvalidSpecException("calibration method must be one of " + METHODS + ", got '" + method + "'");
+    }
+  }
+
+  /** For people: for example "99th percentile of 6000 held-out rows". */
+  public String description() {
+    if (method.equals("percentile")) {
+      return String.format(Locale.ROOT, "%sth percentile of %d held-out rows", trim(parameter), sampleCount);
+    }
+    return String.format(Locale.ROOT, "mean + %s sigma of %d held-out rows", trim(parameter), sampleCount);
+  }
+
+  public String toJson() {
+    try {
+      return JSON.writeValueAsString(this);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Parses a stored calibration; null or blank text means the version has none. */
+  public static Calibration fromJson(String json) {
+    if (json == null || json.isBlank() || json.equals("{}")) {
+      return null;
+    }
+    try {
+      return JSON.readValue(json, Calibration.class);
+    } catch (JsonProcessingException e) {
+      if (e.getCause() instanceof InvalidSpecException ise) {
+        throw ise;
+      }
+      throw new InvalidSpecException("calibration is not valid JSON: " + e.getOriginalMessage());
+    }
+  }
+
+  private static String trim(double d) {
+    return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
+  }
+}

@@ -1,0 +1,49 @@
+package dev.aeserve.autoencoders;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.Objects;
+
+/**
+ * What a training run achieved, stored as JSON on the version it produced.
+ *
+ * @param loss the loss trained on: mse or bce
+ * @param finalTrainLoss mean training loss of the last epoch
+ * @param heldOutMse reconstruction MSE over the held-out rows, in input space (as Reconstruct scores)
+ * @param heldOutBce reconstruction BCE over the held-out rows; null unless the loss is bce
+ * @param rowsTrained rows the optimizer saw
+ * @param rowsHeldOut rows set aside and never trained on
+ * @param epochs epochs run
+ * @param seconds wall time of the run
+ * @param engine the engine it ran on
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record TrainingMetrics(String loss, double finalTrainLoss, double heldOutMse, Double heldOutBce,
+    int rowsTrained, int rowsHeldOut, int epochs, double seconds, EngineKind engine) {
+
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+  public TrainingMetrics {
+    Objects.requireNonNull(loss, "loss");
+    Objects.requireNonNull(engine, "engine");
+  }
+
+  public String toJson() {
+    try {
+      return JSON.writeValueAsString(this);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("metrics are not serializable", e);
+    }
+  }
+
+  public static TrainingMetrics fromJson(String json) {
+    try {
+      return JSON.readValue(json, TrainingMetrics.class);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("not training metrics JSON: " + e.getOriginalMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,32 @@
+package dev.aeserve.cli;
+
+import dev.aeserve.client.AeserveClient;
+import dev.aeserve.proto.v1.RegistryEvent;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code aeserve events}: the registry's audit log. */
+@Command(name = "events", mixinStandardHelpOptions = true, description = "Show the registry's audit log, newest first.")
+final class EventsCommand implements Runnable {
+
+  @Option(names = "--model", description = "Only this model's events.")
+  String model;
+
+  @Option(names = "--limit", defaultValue = "50", description = "At most this many (default: ${DEFAULT-VALUE}).")
+  int limit;
+
+  @Mixin
+  ServerOption server;
+
+  @Override
+  public void run() {
+    try (AeserveClient client = server.connect()) {
+      System.out.println(Table.row("AT", "ACTOR", "ACTION", "MODEL", "VERSION", "DETAILS"));
+      for (RegistryEvent e : client.listEvents(model, limit)) {
+        System.out.println(Table.row(Table.time(e.getAt()), e.getActor(), e.getAction(), e.getModel(),
+            e.hasVersion() ? Integer.toString(e.getVersion()) : "", e.getDetailsJson()));
+      }
+    }
+  }
+}

@@ -1,0 +1,59 @@
+package dev.aeserve.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code aeserve} command. */
+@Command(
+    name = "aeserve",
+    mixinStandardHelpOptions = true,
+    version = "aeserve 0.1.0",
+    description = "gRPC model serving for autoencoders.",
+    subcommands = {
+        ServeCommand.class,
+        DemoCommand.class,
+        TrainCommand.class,
+        ModelsCommand.class,
+        VersionsCommand.class,
+        AliasCommand.class,
+        EventsCommand.class,
+        InferenceCommands.Encode.class,
+        InferenceCommands.Decode.class,
+        InferenceCommands.Reconstruct.class,
+        CommandLine.HelpCommand.class
+    })
+public final class Main implements Runnable {
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the command line and returns its exit code (for tests). */
+  public static int run(String... args) {
+    return new CommandLine(new Main())
+        .setExecutionExceptionHandler(Main::report)
+        .execute(args);
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  /** Errors a user can act on get one line, not a stack trace. */
+  private static int report(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
+    // Our own exceptions carry messages written for people; anything else is a bug worth a trace.
+    boolean expected = e.getClass().getName().startsWith("dev.aeserve.") || e instanceof IllegalArgumentException;
+    String message = expected ? e.getMessage() : null;
+    if (message == null) {
+      cmd.getErr().println("aeserve: " + e);
+      e.printStackTrace(cmd.getErr());
+    } else {
+      cmd.getErr().println("aeserve: " + message);
+    }
+    return 1;
+  }
+}

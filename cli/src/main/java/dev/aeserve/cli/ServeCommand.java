@@ -1,0 +1,75 @@
+package dev.aeserve.cli;
+
+import dev.aeserve.autoencoders.EngineKind;
+import dev.aeserve.server.AeServer;
+import dev.aeserve.server.ServerConfig;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code aeserve serve}: runs the gRPC server until interrupted. */
+@Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the aeserve gRPC server.")
+final class ServeCommand implements Runnable {
+
+  @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+  String host;
+
+  @Option(names = "--port", defaultValue = "50051", description = "gRPC port (default: ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(names = "--engine", defaultValue = "mxnet", description = "DJL engine: mxnet or pytorch (default: ${DEFAULT-VALUE}).")
+  String engine;
+
+  @Option(names = "--max-rows", defaultValue = "8192", description = "Most rows per request (default: ${DEFAULT-VALUE}).")
+  int maxRows;
+
+  @Option(names = "--no-preload", description = "Load models on first call instead of at start.")
+  boolean noPreload;
+
+  @Mixin
+  DatabaseOptions database;
+
+  @Override
+  public void run() {
+    ServerConfig config = config(host, port, engine, maxRows, !noPreload);
+    try (RegistryBackend backend = RegistryBackend.open(database, System.err)) {
+      runUntilShutdown(backend, config, () -> {});
+    }
+  }
+
+  static ServerConfig config(String host, int port, String engine, int maxRows, boolean preload) {
+    try {
+      return ServerConfig.defaults()
+          .withHost(host)
+          .withPort(port)
+          .withEngine(EngineKind.parse(engine))
+          .withMaxRowsPerRequest(maxRows)
+          .withPreload(preload);
+    } catch (IllegalArgumentException e) {
+      throw new CliException(e.getMessage());
+    }
+  }
+
+  /** Starts the server, runs {@code onStarted}, and blocks until SIGINT/SIGTERM, then drains. */
+  static void runUntilShutdown(RegistryBackend backend, ServerConfig config, Runnable onStarted) {
+    AeServer server = AeServer.start(backend.registry(), config);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Thread hook = new Thread(() -> {
+      System.err.println("aeserve: shutting down (draining in-flight calls)");
+      // Shutdown order: stop intake and drain, then unload models, then the database.
+      server.close();
+      backend.close();
+      stopped.countDown();
+    }, "aeserve-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    System.err.println("aeserve: SERVING on " + config.host() + ":" + server.port()
+        + " (" + config.engine().djlName() + "); Ctrl-C to stop");
+    onStarted.run();
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,149 @@
+package dev.aeserve.server;
+
+import dev.aeserve.proto.v1.AutoencoderGrpc;
+import dev.aeserve.proto.v1.ModelRef;
+import dev.aeserve.registry.Alias;
+import dev.aeserve.registry.Model;
+import dev.aeserve.registry.ModelRegistry;
+import dev.aeserve.server.grpc.Actor;
+import dev.aeserve.server.grpc.AutoencoderService;
+import dev.aeserve.server.grpc.MatrixCodec;
+import dev.aeserve.server.grpc.RegistryService;
+import dev.aeserve.server.routing.ResolvedVersion;
+import dev.aeserve.server.routing.VersionResolver;
+import dev.aeserve.server.runtime.LoadedModels;
+import dev.aeserve.server.runtime.ModelRuntime;
+import dev.aeserve.server.runtime.UploadValidator;
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.ServerInterceptors;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The aeserve gRPC server: the Autoencoder and ModelRegistry services, gRPC health (overall, and
+ * one entry per model name) and server reflection, over a model registry.
+ *
+ * <p>It takes a {@link ServerBuilder} so that tests hand it an in-process one. It owns the model
+ * runtime and the routing cache; the registry belongs to the caller. Closing stops intake, lets
+ * in-flight calls finish for a grace period, then unloads the models.
+ */
+public final class AeServer implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(AeServer.class);
+  private static final Duration GRACE = Duration.ofSeconds(10);
+
+  private final ModelRegistry registry;
+  private final HealthStatusManager health = new HealthStatusManager();
+  private final VersionResolver resolver;
+  private final ModelRuntime runtime;
+  private final Server server;
+
+  private AeServer(ServerBuilder<?> builder, ModelRegistry registry, ServerConfig config) {
+    this.registry = registry;
+    this.resolver = new VersionResolver(registry);
+    this.runtime = new LoadedModels(registry, config.engine());
+    MatrixCodec codec = new MatrixCodec(config.maxRowsPerRequest());
+    this.server = builder
+        .maxInboundMessageSize(config.maxMessageBytes())
+        .addService(ServerInterceptors.intercept(new AutoencoderService(resolver, runtime, codec), Actor.interceptor()))
+        .addService(ServerInterceptors.intercept(
+            new RegistryService(registry, new UploadValidator(config.engine()), config.maxArtifactBytes()),
+            Actor.interceptor()))
+        .addService(health.getHealthService())
+        .addService(ProtoReflectionServiceV1.newInstance())
+        .build();
+    health.setStatus("", ServingStatus.NOT_SERVING);
+  }
+
+  /** Starts on a TCP port as the config says, preloading models first if it asks to. */
+  public static AeServer start(ModelRegistry registry, ServerConfig config) {
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()));
+    return start(builder, registry, config);
+  }
+
+  /** Starts on the given builder: a Netty one, or an in-process one in tests. */
+  public static AeServer start(ServerBuilder<?> builder, ModelRegistry registry, ServerConfig config) {
+    AeServer s = new AeServer(builder, registry, config);
+    try {
+      s.server.start();
+    } catch (IOException e) {
+      s.runtime.close();
+      s.resolver.close();
+      throw new UncheckedIOException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
+    }
+    if (config.preload()) {
+      s.preload();
+    }
+    s.health.setStatus("", ServingStatus.SERVING);
+    s.health.setStatus(AutoencoderGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    log.info("aeserve listening on port {} ({} engine)", s.port(), config.engine().djlName());
+    return s;
+  }
+
+  /**
+   * Loads the versions that calls will reach first: every model's latest READY version and its
+   * aliased versions. A model that fails to load is reported NOT_SERVING on its health entry and
+   * does not stop the server.
+   */
+  private void preload() {
+    for (Model m : registry.listModels()) {
+      Set<ModelRef> refs = new LinkedHashSet<>();
+      refs.add(ModelRef.newBuilder().setName(m.name()).build());
+      for (Alias a : registry.listAliases(m.name())) {
+        refs.add(ModelRef.newBuilder().setName(m.name()).setAlias(a.alias()).build());
+      }
+      boolean ok = true;
+      for (ModelRef ref : refs) {
+        try {
+          ResolvedVersion v = resolver.resolve(ref);
+          runtime.get(v.version());
+        } catch (RuntimeException e) {
+          ok = false;
+          log.warn("cannot preload {}{}: {}", m.name(), ref.hasAlias() ? "@" + ref.getAlias() : "", e.getMessage());
+        }
+      }
+      health.setStatus(m.name(), ok ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
+    }
+  }
+
+  public int port() {
+    return server.getPort();
+  }
+
+  public Set<String> loadedVersions() {
+    return runtime.loaded();
+  }
+
+  public void awaitTermination() throws InterruptedException {
+    server.awaitTermination();
+  }
+
+  @Override
+  public void close() {
+    health.enterTerminalState();
+    server.shutdown();
+    try {
+      if (!server.awaitTermination(GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+        server.shutdownNow();
+        server.awaitTermination(GRACE.toMillis(), TimeUnit.MILLISECONDS);
+      }
+    } catch (InterruptedException e) {
+      server.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+    resolver.close();
+    runtime.close();
+  }
+}

@@ -1,0 +1,68 @@
+package dev.aeserve.server;
+
+import dev.aeserve.autoencoders.EngineKind;
+import java.util.Objects;
+
+/**
+ * The server's knobs, validated once at start.
+ *
+ * @param host address to listen on, such as 127.0.0.1 or 0.0.0.0
+ * @param port gRPC port; 0 picks a free one
+ * @param engine DJL engine that runs the models
+ * @param maxRowsPerRequest more rows than this is INVALID_ARGUMENT
+ * @param maxMessageBytes largest inbound gRPC message; larger is RESOURCE_EXHAUSTED
+ * @param maxArtifactBytes largest weights upload
+ * @param preload load every model's served versions at start, before reporting SERVING
+ */
+public record ServerConfig(
+    String host,
+    int port,
+    EngineKind engine,
+    int maxRowsPerRequest,
+    int maxMessageBytes,
+    long maxArtifactBytes,
+    boolean preload) {
+
+  public static final int DEFAULT_PORT = 50051;
+
+  public ServerConfig {
+    Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(engine, "engine");
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port must be in [0, 65535], got " + port);
+    }
+    if (maxRowsPerRequest < 1) {
+      throw new IllegalArgumentException("maxRowsPerRequest must be >= 1, got " + maxRowsPerRequest);
+    }
+    if (maxMessageBytes < 1024) {
+      throw new IllegalArgumentException("maxMessageBytes must be >= 1024, got " + maxMessageBytes);
+    }
+    if (maxArtifactBytes < 1) {
+      throw new IllegalArgumentException("maxArtifactBytes must be >= 1, got " + maxArtifactBytes);
+    }
+  }
+
+  public static ServerConfig defaults() {
+    return new ServerConfig("127.0.0.1", DEFAULT_PORT, EngineKind.MXNET, 8192, 64 << 20, 1L << 30, true);
+  }
+
+  public ServerConfig withPort(int p) {
+    return new ServerConfig(host, p, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload);
+  }
+
+  public ServerConfig withHost(String h) {
+    return new ServerConfig(h, port, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload);
+  }
+
+  public ServerConfig withEngine(EngineKind e) {
+    return new ServerConfig(host, port, e, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload);
+  }
+
+  public ServerConfig withMaxRowsPerRequest(int rows) {
+    return new ServerConfig(host, port, engine, rows, maxMessageBytes, maxArtifactBytes, preload);
+  }
+
+  public ServerConfig withPreload(boolean p) {
+    return new ServerConfig(host, port, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, p);
+  }
+}

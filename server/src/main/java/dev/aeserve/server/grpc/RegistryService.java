@@ -1,0 +1,318 @@
+package dev.aeserve.server.grpc;
+
+import com.google.protobuf.Timestamp;
+import dev.aeserve.autoencoders.Family;
+import dev.aeserve.proto.v1.AliasInfo;
+import dev.aeserve.proto.v1.ArchiveVersionRequest;
+import dev.aeserve.proto.v1.CreateModelRequest;
+import dev.aeserve.proto.v1.DeleteAliasRequest;
+import dev.aeserve.proto.v1.DeleteAliasResponse;
+import dev.aeserve.proto.v1.GetModelRequest;
+import dev.aeserve.proto.v1.GetVersionRequest;
+import dev.aeserve.proto.v1.ListEventsRequest;
+import dev.aeserve.proto.v1.ListEventsResponse;
+import dev.aeserve.proto.v1.ListModelsRequest;
+import dev.aeserve.proto.v1.ListModelsResponse;
+import dev.aeserve.proto.v1.ListVersionsRequest;
+import dev.aeserve.proto.v1.ListVersionsResponse;
+import dev.aeserve.proto.v1.ModelDetails;
+import dev.aeserve.proto.v1.ModelInfo;
+import dev.aeserve.proto.v1.ModelRegistryGrpc;
+import dev.aeserve.proto.v1.SetAliasRequest;
+import dev.aeserve.proto.v1.UploadHeader;
+import dev.aeserve.proto.v1.UploadVersionRequest;
+import dev.aeserve.proto.v1.VersionInfo;
+import dev.aeserve.registry.Alias;
+import dev.aeserve.registry.Model;
+import dev.aeserve.registry.ModelRegistry;
+import dev.aeserve.registry.ModelVersion;
+import dev.aeserve.registry.NewVersion;
+import dev.aeserve.registry.RegistryEvent;
+import dev.aeserve.server.InvalidRequestException;
+import dev.aeserve.server.LimitExceededException;
+import dev.aeserve.server.runtime.UploadValidator;
+import io.grpc.stub.StreamObserver;
+import java.io.ByteArrayOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/** The ModelRegistry service: a thin adapter over {@link ModelRegistry}. */
+public final class RegistryService extends ModelRegistryGrpc.ModelRegistryImplBase {
+
+  private static final int DEFAULT_EVENTS = 100;
+  private static final int MAX_EVENTS = 1000;
+
+  private final ModelRegistry registry;
+  private final UploadValidator validator;
+  private final long maxArtifactBytes;
+
+  public RegistryService(ModelRegistry registry, UploadValidator validator, long maxArtifactBytes) {
+    this.registry = registry;
+    this.validator = validator;
+    this.maxArtifactBytes = maxArtifactBytes;
+  }
+
+  @Override
+  public void createModel(CreateModelRequest req, StreamObserver<ModelInfo> out) {
+    Calls.unary(out, () -> {
+      Family family = Family.fromId(req.getFamily());
+      return toProto(registry.createModel(req.getName(), family.id(), req.getDescription(), Actor.current()));
+    });
+  }
+
+  @Override
+  public void getModel(GetModelRequest req, StreamObserver<ModelDetails> out) {
+    Calls.unary(out, () -> {
+      Model model = registry.getModel(req.getName());
+      List<Alias> aliases = registry.listAliases(model.name());
+      ModelDetails.Builder b = ModelDetails.newBuilder().setModel(toProto(model));
+      registry.listVersions(model.name()).forEach(v -> b.addVersions(toProto(v, aliases)));
+      aliases.forEach(a -> b.addAliases(toProto(a)));
+      return b.build();
+    });
+  }
+
+  @Override
+  public void listModels(ListModelsRequest req, StreamObserver<ListModelsResponse> out) {
+    Calls.unary(out, () -> {
+      ListModelsResponse.Builder b = ListModelsResponse.newBuilder();
+      registry.listModels().forEach(m -> b.addModels(toProto(m)));
+      return b.build();
+    });
+  }
+
+  @Override
+  public StreamObserver<UploadVersionRequest> uploadVersion(StreamObserver<VersionInfo> out) {
+    return new Upload(out);
+  }
+
+  @Override
+  public void getVersion(GetVersionRequest req, StreamObserver<VersionInfo> out) {
+    Calls.unary(out, () -> {
+      int version = switch (req.getSelectorCase()) {
+        case VERSION -> req.getVersion();
+        case ALIAS -> registry.resolveAlias(req.getModel(), req.getAlias());
+        case SELECTOR_NOT_SET -> throw new InvalidRequestException("set version or alias");
+      };
+      return toProto(registry.getVersion(req.getModel(), version), registry.listAliases(req.getModel()));
+    });
+  }
+
+  @Override
+  public void listVersions(ListVersionsRequest req, StreamObserver<ListVersionsResponse> out) {
+    Calls.unary(out, () -> {
+      List<Alias> aliases = registry.listAliases(req.getModel());
+      ListVersionsResponse.Builder b = ListVersionsResponse.newBuilder();
+      registry.listVersions(req.getModel()).forEach(v -> b.addVersions(toProto(v, aliases)));
+      return b.build();
+    });
+  }
+
+  @Override
+  public void setAlias(SetAliasRequest req, StreamObserver<AliasInfo> out) {
+    Calls.unary(out, () -> toProto(registry.setAlias(req.getModel(), req.getAlias(), req.getVersion(), Actor.current())));
+  }
+
+  @Override
+  public void deleteAlias(DeleteAliasRequest req, StreamObserver<DeleteAliasResponse> out) {
+    Calls.unary(out, () -> {
+      registry.deleteAlias(req.getModel(), req.getAlias(), Actor.current());
+      return DeleteAliasResponse.getDefaultInstance();
+    });
+  }
+
+  @Override
+  public void archiveVersion(ArchiveVersionRequest req, StreamObserver<VersionInfo> out) {
+    Calls.unary(out, () -> toProto(registry.archiveVersion(req.getModel(), req.getVersion(), Actor.current()),
+        registry.listAliases(req.getModel())));
+  }
+
+  @Override
+  public void listEvents(ListEventsRequest req, StreamObserver<ListEventsResponse> out) {
+    Calls.unary(out, () -> {
+      int limit = req.getLimit() == 0 ? DEFAULT_EVENTS : Math.min(req.getLimit(), MAX_EVENTS);
+      Optional<String> model = req.getModel().isEmpty() ? Optional.empty() : Optional.of(req.getModel());
+      ListEventsResponse.Builder b = ListEventsResponse.newBuilder();
+      registry.events(model, limit).forEach(e -> b.addEvents(toProto(e)));
+      return b.build();
+    });
+  }
+
+  /**
+   * One upload stream. Bytes are held until the stream completes; only then, with every byte
+   * counted and hashed and the weights loaded once, does the registry see the version. A stream
+   * that breaks off calls {@link #onError} and nothing is written.
+   */
+  private final class Upload implements StreamObserver<UploadVersionRequest> {
+    private final StreamObserver<VersionInfo> out;
+    private final String actor = Actor.current();
+    private UploadHeader header;
+    private ByteArrayOutputStream weights;
+    private boolean done;
+
+    Upload(StreamObserver<VersionInfo> out) {
+      this.out = out;
+    }
+
+    @Override
+    public void onNext(UploadVersionRequest msg) {
+      if (done) {
+        return;
+      }
+      try {
+        switch (msg.getPartCase()) {
+          case HEADER -> {
+            if (header != null) {
+              throw new InvalidRequestException("upload sent a second header; send exactly one, first");
+            }
+            header = msg.getHeader();
+            if (header.getArtifactSize() > maxArtifactBytes) {
+              throw new LimitExceededException("artifact of " + header.getArtifactSize() + " bytes is over the limit of "
+                  + maxArtifactBytes + " bytes");
+            }
+            weights = new ByteArrayOutputStream((int) Math.min(header.getArtifactSize(), 64L << 20));
+          }
+          case CHUNK -> {
+            if (header == null) {
+              throw new InvalidRequestException("upload sent weights before its header; send the header first");
+            }
+            if ((long) weights.size() + msg.getChunk().size() > maxArtifactBytes) {
+              throw new LimitExceededException("artifact is over the limit of " + maxArtifactBytes + " bytes");
+            }
+            msg.getChunk().writeTo(weights);
+          }
+          case PART_NOT_SET -> throw new InvalidRequestException("upload message has neither header nor chunk");
+        }
+      } catch (Throwable t) {
+        fail(t);
+      }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      // The client gave up half way: drop what arrived; no version was created.
+      done = true;
+      weights = null;
+    }
+
+    @Override
+    public void onCompleted() {
+      if (done) {
+        return;
+      }
+      done = true;
+      Calls.unary(out, this::finish);
+    }
+
+    private VersionInfo finish() {
+      if (header == null) {
+        throw new InvalidRequestException("upload ended without a header");
+      }
+      byte[] bytes = weights.toByteArray();
+      if (bytes.length != header.getArtifactSize()) {
+        throw new InvalidRequestException("upload ended after " + bytes.length + " of the "
+            + header.getArtifactSize() + " bytes its header announced; no version was created");
+      }
+      if (header.getArtifactSha256().isEmpty()) {
+        throw new InvalidRequestException("upload header has no artifact_sha256");
+      }
+      String received = sha256(bytes);
+      if (!received.equalsIgnoreCase(header.getArtifactSha256())) {
+        throw new InvalidRequestException("the uploaded bytes hash to sha256 " + received + ", the header announced "
+            + header.getArtifactSha256() + "; the upload was damaged on the way; no version was created");
+      }
+      Model model = registry.getModel(header.getModel());
+      validator.validate(model.family(), header.getSpecJson(), header.getCalibrationJson(), bytes);
+      NewVersion v = new NewVersion(
+          header.getModel(),
+          header.getSpecJson(),
+          header.getMetricsJson().isEmpty() ? "{}" : header.getMetricsJson(),
+          header.getCalibrationJson().isEmpty() ? null : header.getCalibrationJson(),
+          header.hasParentVersion() ? header.getParentVersion() : null,
+          bytes,
+          header.getArtifactSha256());
+      return toProto(registry.createVersion(v, actor), List.of());
+    }
+
+    private void fail(Throwable t) {
+      done = true;
+      weights = null;
+      out.onError(StatusMapper.toStatus(t));
+    }
+  }
+
+  static ModelInfo toProto(Model m) {
+    return ModelInfo.newBuilder()
+        .setName(m.name())
+        .setFamily(m.family())
+        .setDescription(m.description() == null ? "" : m.description())
+        .setCreatedAt(timestamp(m.createdAt()))
+        .build();
+  }
+
+  static VersionInfo toProto(ModelVersion v, List<Alias> aliases) {
+    Map<Integer, List<String>> byVersion = aliases.stream()
+        .collect(Collectors.groupingBy(Alias::version, Collectors.mapping(Alias::alias, Collectors.toList())));
+    VersionInfo.Builder b = VersionInfo.newBuilder()
+        .setModel(v.model())
+        .setVersion(v.version())
+        .setState(dev.aeserve.proto.v1.VersionState.valueOf("VERSION_STATE_" + v.state().name()))
+        .setSpecJson(v.specJson())
+        .setMetricsJson(v.metricsJson() == null ? "{}" : v.metricsJson())
+        .setCalibrationJson(v.calibrationJson() == null ? "" : v.calibrationJson())
+        .setArtifactSha256(v.artifactSha256())
+        .setSizeBytes(v.sizeBytes())
+        .setCreatedBy(v.createdBy() == null ? "" : v.createdBy())
+        .setCreatedAt(timestamp(v.createdAt()))
+        .setFailureReason(v.failureReason() == null ? "" : v.failureReason())
+        .addAllAliases(byVersion.getOrDefault(v.version(), List.of()));
+    if (v.parentVersion() != null) {
+      b.setParentVersion(v.parentVersion());
+    }
+    return b.build();
+  }
+
+  static AliasInfo toProto(Alias a) {
+    return AliasInfo.newBuilder()
+        .setModel(a.model())
+        .setAlias(a.alias())
+        .setVersion(a.version())
+        .setUpdatedAt(timestamp(a.updatedAt()))
+        .build();
+  }
+
+  static dev.aeserve.proto.v1.RegistryEvent toProto(RegistryEvent e) {
+    dev.aeserve.proto.v1.RegistryEvent.Builder b = dev.aeserve.proto.v1.RegistryEvent.newBuilder()
+        .setId(e.id())
+        .setAt(timestamp(e.at()))
+        .setActor(e.actor())
+        .setAction(e.action())
+        .setModel(e.model() == null ? "" : e.model())
+        .setDetailsJson(e.detailsJson() == null ? "{}" : e.detailsJson());
+    if (e.version() != null) {
+      b.setVersion(e.version());
+    }
+    return b.build();
+  }
+
+  private static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+
+  private static Timestamp timestamp(Instant t) {
+    if (t == null) {
+      return Timestamp.getDefaultInstance();
+    }
+    return Timestamp.newBuilder().setSeconds(t.getEpochSecond()).setNanos(t.getNano()).build();
+  }
+}

@@ -1,0 +1,85 @@
+package dev.aeserve.server.grpc;
+
+import dev.aeserve.autoencoders.IncompatibleWeightsException;
+import dev.aeserve.autoencoders.InvalidInputException;
+import dev.aeserve.autoencoders.InvalidSpecException;
+import dev.aeserve.autoencoders.RpcNotServedException;
+import dev.aeserve.registry.ArtifactIntegrityException;
+import dev.aeserve.registry.InvalidRegistryRequestException;
+import dev.aeserve.registry.ModelAlreadyExistsException;
+import dev.aeserve.registry.RegistryNotFoundException;
+import dev.aeserve.registry.VersionStateException;
+import dev.aeserve.server.FamilyCapabilityException;
+import dev.aeserve.server.InvalidRequestException;
+import dev.aeserve.server.LatentSpaceMismatchException;
+import dev.aeserve.server.LimitExceededException;
+import dev.aeserve.server.NotImplementedYetException;
+import dev.aeserve.server.ServerUnavailableException;
+import io.grpc.Status;
+import io.grpc.StatusException;
+import io.grpc.StatusRuntimeException;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place where domain exceptions become gRPC statuses (DESIGN.md section 6). Domain code
+ * throws plain unchecked exceptions; this table decides what a caller sees. Anything not in the
+ * table is a bug: the caller gets INTERNAL with a generic message and the detail goes to the log.
+ */
+public final class StatusMapper {
+
+  private static final Logger log = LoggerFactory.getLogger(StatusMapper.class);
+
+  private static final Map<Class<? extends Throwable>, Status.Code> CODES = Map.ofEntries(
+      Map.entry(InvalidRequestException.class, Status.Code.INVALID_ARGUMENT),
+      Map.entry(InvalidInputException.class, Status.Code.INVALID_ARGUMENT),
+      Map.entry(InvalidSpecException.class, Status.Code.INVALID_ARGUMENT),
+      Map.entry(IncompatibleWeightsException.class, Status.Code.INVALID_ARGUMENT),
+      Map.entry(InvalidRegistryRequestException.class, Status.Code.INVALID_ARGUMENT),
+      Map.entry(RegistryNotFoundException.class, Status.Code.NOT_FOUND),
+      Map.entry(ModelAlreadyExistsException.class, Status.Code.ALREADY_EXISTS),
+      Map.entry(RpcNotServedException.class, Status.Code.FAILED_PRECONDITION),
+      Map.entry(LatentSpaceMismatchException.class, Status.Code.FAILED_PRECONDITION),
+      Map.entry(FamilyCapabilityException.class, Status.Code.FAILED_PRECONDITION),
+      Map.entry(VersionStateException.class, Status.Code.FAILED_PRECONDITION),
+      // Stored weights that no longer match their hash: the gRPC code for corrupted data.
+      Map.entry(ArtifactIntegrityException.class, Status.Code.DATA_LOSS),
+      Map.entry(LimitExceededException.class, Status.Code.RESOURCE_EXHAUSTED),
+      Map.entry(ServerUnavailableException.class, Status.Code.UNAVAILABLE),
+      Map.entry(NotImplementedYetException.class, Status.Code.UNIMPLEMENTED));
+
+  private StatusMapper() {}
+
+  /** The status a caller should see for {@code t}. */
+  public static StatusRuntimeException toStatus(Throwable t) {
+    Throwable cause = unwrap(t);
+    if (cause instanceof StatusRuntimeException sre) {
+      return sre;
+    }
+    if (cause instanceof StatusException se) {
+      return se.getStatus().asRuntimeException(se.getTrailers());
+    }
+    Status.Code code = CODES.get(cause.getClass());
+    if (code == null) {
+      log.error("internal error", cause);
+      return Status.INTERNAL.withDescription("internal error; see the server log").asRuntimeException();
+    }
+    return Status.fromCode(code).withDescription(cause.getMessage()).asRuntimeException();
+  }
+
+  /** The domain exception classes the table knows, for tests and documentation. */
+  public static Map<Class<? extends Throwable>, Status.Code> table() {
+    return CODES;
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    Throwable cur = t;
+    while ((cur instanceof CompletionException || cur instanceof ExecutionException) && cur.getCause() != null) {
+      cur = cur.getCause();
+    }
+    return cur;
+  }
+}

@@ -1,0 +1,107 @@
+package dev.aeserve.server.routing;
+
+import dev.aeserve.proto.v1.ModelRef;
+import dev.aeserve.proto.v1.Route;
+import dev.aeserve.registry.Alias;
+import dev.aeserve.registry.ModelRegistry;
+import dev.aeserve.registry.ModelVersion;
+import dev.aeserve.registry.RegistryChange;
+import dev.aeserve.registry.VersionState;
+import dev.aeserve.registry.VersionStateException;
+import dev.aeserve.server.InvalidRequestException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns a {@link ModelRef} into the READY version that serves it.
+ *
+ * <p>Resolutions are cached per model and dropped when the registry's change feed says the model
+ * changed, so a moved alias is seen by every server as soon as the change commits, without a
+ * database round trip per call.
+ */
+public final class VersionResolver implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(VersionResolver.class);
+
+  private final ModelRegistry registry;
+  private final ConcurrentMap<String, ConcurrentMap<String, ModelVersion>> cache = new ConcurrentHashMap<>();
+  private final AtomicLong generation = new AtomicLong();
+  private final AutoCloseable subscription;
+
+  public VersionResolver(ModelRegistry registry) {
+    this.registry = registry;
+    this.subscription = registry.subscribe(this::onChange);
+  }
+
+  public ResolvedVersion resolve(ModelRef ref) {
+    String name = ref.getName();
+    if (name.isEmpty()) {
+      throw new InvalidRequestException("model.name is empty; name the model to call");
+    }
+    return switch (ref.getSelectorCase()) {
+      case VERSION -> {
+        if (ref.getVersion() == 0) {
+          throw new InvalidRequestException("model.version must be >= 1");
+        }
+        yield new ResolvedVersion(ready(cached(name, "v" + ref.getVersion(),
+            () -> registry.getVersion(name, ref.getVersion()))), Route.ROUTE_VERSION, "", "");
+      }
+      case ALIAS -> {
+        String alias = ref.getAlias();
+        ModelVersion v = cached(name, "@" + alias,
+            () -> registry.getVersion(name, registry.resolveAlias(name, alias)));
+        yield new ResolvedVersion(ready(v), Route.ROUTE_ALIAS, alias, "");
+      }
+      case SELECTOR_NOT_SET -> {
+        ModelVersion v = cached(name, "@" + Alias.LATEST,
+            () -> registry.getVersion(name, registry.resolveAlias(name, Alias.LATEST)));
+        yield new ResolvedVersion(ready(v), Route.ROUTE_LATEST, "", "");
+      }
+    };
+  }
+
+  private ModelVersion cached(String model, String key, Supplier<ModelVersion> lookup) {
+    ConcurrentMap<String, ModelVersion> perModel = cache.computeIfAbsent(model, m -> new ConcurrentHashMap<>());
+    ModelVersion v = perModel.get(key);
+    if (v == null) {
+      // A change that commits while we look up must not leave the old answer cached.
+      long seen = generation.get();
+      v = lookup.get();
+      if (generation.get() == seen) {
+        perModel.put(key, v);
+      }
+    }
+    return v;
+  }
+
+  private static ModelVersion ready(ModelVersion v) {
+    if (v.state() != VersionState.READY) {
+      throw new VersionStateException("version " + v.version() + " of model '" + v.model() + "' is "
+          + v.state() + "; only READY versions serve calls");
+    }
+    return v;
+  }
+
+  private void onChange(RegistryChange change) {
+    generation.incrementAndGet();
+    if (change.model() == null) {
+      cache.clear();
+    } else {
+      cache.remove(change.model());
+    }
+    log.debug("registry change for {}: routing cache dropped", change.model() == null ? "all models" : change.model());
+  }
+
+  @Override
+  public void close() {
+    try {
+      subscription.close();
+    } catch (Exception e) {
+      log.warn("closing the registry subscription failed", e);
+    }
+  }
+}
