@@ -1,0 +1,376 @@
+package dev.aeserve.registry;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import javax.sql.DataSource;
+
+/**
+ * {@link ModelRegistry} on Postgres. Each change runs in one transaction that first locks the
+ * model's row (so changes to one model are serialized and version numbers are allocated without
+ * gaps or reuse), then writes, appends to the audit log and issues {@code NOTIFY}; any failure
+ * rolls all of it back. The DAOs below hold the SQL; the rules live here.
+ *
+ * <p>Closing it stops the change feed, if {@link #subscribe} started one. It does not close the
+ * data source.
+ */
+public final class PostgresModelRegistry implements ModelRegistry, AutoCloseable {
+
+  /** Default refusal threshold for one artifact: 512 MiB. */
+  public static final long DEFAULT_MAX_ARTIFACT_BYTES = 512L * 1024 * 1024;
+
+  private static final int MAX_EVENTS = 10_000;
+  private static final int MAX_TEXT = 1_000;
+
+  private final Transactor transactor;
+  private final PostgresChangeFeed.ConnectionOpener feedConnections;
+  private final long maxArtifactBytes;
+  private final ModelDao models = new ModelDao();
+  private final VersionDao versions = new VersionDao();
+  private final AliasDao aliases = new AliasDao();
+  private final ArtifactStore artifacts = new ArtifactStore();
+  private final AuditLog audit = new AuditLog();
+  private PostgresChangeFeed feed; // started by the first subscribe; guarded by this
+  private boolean closed; // guarded by this
+
+  /** Over a {@link Database}'s pool; the change feed gets its own connection outside the pool. */
+  public PostgresModelRegistry(Database database) {
+    this(database, DEFAULT_MAX_ARTIFACT_BYTES);
+  }
+
+  public PostgresModelRegistry(Database database, long maxArtifactBytes) {
+    this(requireNonNull(database, "database").dataSource(), database::openDedicatedConnection, maxArtifactBytes);
+  }
+
+  /**
+   * Over a data source that opens a new physical connection each time (such as
+   * {@code PGSimpleDataSource}); the change feed holds one of them for its lifetime.
+   */
+  public PostgresModelRegistry(DataSource dataSource) {
+    this(dataSource, dataSource, DEFAULT_MAX_ARTIFACT_BYTES);
+  }
+
+  /**
+   * @param dataSource where registry work gets its connections (usually a pool)
+   * @param feedDataSource where the change feed gets the one connection it holds open
+   * @param maxArtifactBytes larger uploads are refused
+   */
+  public PostgresModelRegistry(DataSource dataSource, DataSource feedDataSource, long maxArtifactBytes) {
+    this(dataSource, requireNonNull(feedDataSource, "feedDataSource")::getConnection, maxArtifactBytes);
+  }
+
+  private PostgresModelRegistry(
+      DataSource dataSource, PostgresChangeFeed.ConnectionOpener feedConnections, long maxArtifactBytes) {
+    if (maxArtifactBytes < 1) {
+      throw new IllegalArgumentException("maxArtifactBytes must be positive, got " + maxArtifactBytes);
+    }
+    this.transactor = new Transactor(requireNonNull(dataSource, "dataSource"));
+    this.feedConnections = feedConnections;
+    this.maxArtifactBytes = maxArtifactBytes;
+  }
+
+  @Override
+  public Model createModel(String name, String family, String description, String actor) {
+    ModelNames.requireModelName(name);
+    requireText("family", family);
+    requireActor(actor);
+    String text = description == null ? "" : description;
+    return transactor.inTransaction("create model '" + name + "'", c -> {
+      Model model = models.insert(c, name, family, text)
+          .orElseThrow(() -> new ModelAlreadyExistsException("model '" + name + "' already exists"));
+      ObjectNode details = JsonDocuments.object().put("family", family);
+      recordChange(c, actor, AuditLog.MODEL_CREATE, name, null, details);
+      return model;
+    });
+  }
+
+  @Override
+  public Model getModel(String name) {
+    ModelNames.requireModelName(name);
+    return transactor.read("read model '" + name + "'", c -> requireModel(c, name));
+  }
+
+  @Override
+  public List<Model> listModels() {
+    return transactor.read("list models", models::list);
+  }
+
+  @Override
+  public ModelVersion createVersion(NewVersion version, String actor) {
+    requireNonNull(version, "version");
+    String name = ModelNames.requireModelName(version.model());
+    requireActor(actor);
+    byte[] content = version.artifact();
+    if (content.length == 0) {
+      throw new InvalidRegistryRequestException("artifact is empty; upload the model's weights");
+    }
+    if (content.length > maxArtifactBytes) {
+      throw new InvalidRegistryRequestException(
+          "artifact is " + content.length + " bytes; the limit is " + maxArtifactBytes + " bytes");
+    }
+    String spec = JsonDocuments.requireObject("spec", version.specJson());
+    String metrics = JsonDocuments.requireObject("metrics", version.metricsJson());
+    String calibration = version.calibrationJson() == null
+        ? null : JsonDocuments.requireObject("calibration", version.calibrationJson());
+    Integer parent = version.parentVersion();
+    if (parent != null && parent < 1) {
+      throw new InvalidRegistryRequestException("parent version must be 1 or more, got " + parent);
+    }
+    String sha256 = ArtifactStore.sha256Hex(content);
+    if (version.expectedSha256() != null) {
+      String expected = version.expectedSha256().toLowerCase(Locale.ROOT);
+      if (!ArtifactStore.isSha256Hex(expected)) {
+        throw new InvalidRegistryRequestException(
+            "expected sha256 '" + version.expectedSha256() + "' is not 64 hex digits");
+      }
+      if (!expected.equals(sha256)) {
+        throw new InvalidRegistryRequestException(
+            "artifact hashes to " + sha256 + " but the upload declared " + expected
+                + ": it was truncated or altered on the way; upload it again");
+      }
+    }
+    return transactor.inTransaction("create a version of '" + name + "'", c -> {
+      Model model = lockModel(c, name);
+      if (parent != null && versions.find(c, model.id(), parent).isEmpty()) {
+        throw new RegistryNotFoundException("parent version " + parent + " of model '" + name + "' not found");
+      }
+      int number = models.allocateVersion(c, model.id());
+      artifacts.store(c, sha256, content);
+      ModelVersion created = versions.insertReady(
+          c, model.id(), number, spec, metrics, calibration, sha256, content.length, parent, actor);
+      ObjectNode details = JsonDocuments.object()
+          .put("artifact_sha256", sha256)
+          .put("size_bytes", content.length);
+      if (parent != null) {
+        details.put("parent_version", parent);
+      }
+      recordChange(c, actor, AuditLog.VERSION_CREATE, name, number, details);
+      return created;
+    });
+  }
+
+  @Override
+  public ModelVersion getVersion(String model, int version) {
+    ModelNames.requireModelName(model);
+    return transactor.read("read version " + version + " of '" + model + "'",
+        c -> requireVersion(c, requireModel(c, model), version));
+  }
+
+  @Override
+  public List<ModelVersion> listVersions(String model) {
+    ModelNames.requireModelName(model);
+    return transactor.read("list versions of '" + model + "'",
+        c -> versions.list(c, requireModel(c, model).id()));
+  }
+
+  @Override
+  public int resolveAlias(String model, String alias) {
+    ModelNames.requireModelName(model);
+    ModelNames.requireAliasName(alias);
+    return transactor.read("resolve alias '" + alias + "' of '" + model + "'", c -> {
+      Model m = requireModel(c, model);
+      if (Alias.LATEST.equals(alias)) {
+        return versions.newestReady(c, m.id()).orElseThrow(() -> new RegistryNotFoundException(
+            "model '" + model + "' has no READY version, so alias 'latest' points nowhere"));
+      }
+      return aliases.find(c, m.id(), alias).map(Alias::version).orElseThrow(() -> aliasNotFound(alias, model));
+    });
+  }
+
+  /** The stored aliases; the computed {@code latest} is not among them. */
+  @Override
+  public List<Alias> listAliases(String model) {
+    ModelNames.requireModelName(model);
+    return transactor.read("list aliases of '" + model + "'",
+        c -> aliases.list(c, requireModel(c, model).id()));
+  }
+
+  @Override
+  public Alias setAlias(String model, String alias, int version, String actor) {
+    ModelNames.requireModelName(model);
+    ModelNames.requireSettableAlias(alias);
+    requireActor(actor);
+    return transactor.inTransaction("set alias '" + alias + "' of '" + model + "'", c -> {
+      Model m = lockModel(c, model);
+      ModelVersion target = requireVersion(c, m, version);
+      if (target.state() != VersionState.READY) {
+        throw new VersionStateException("version " + version + " of '" + model + "' is " + target.state()
+            + "; only READY versions can take an alias");
+      }
+      Optional<Alias> previous = aliases.find(c, m.id(), alias);
+      if (previous.isPresent() && previous.get().version() == version) {
+        return previous.get(); // nothing changes, so nothing to record or announce
+      }
+      Alias updated = aliases.upsert(c, m.id(), alias, version);
+      ObjectNode details = JsonDocuments.object().put("alias", alias);
+      previous.ifPresentOrElse(
+          p -> details.put("previous_version", p.version()), () -> details.putNull("previous_version"));
+      recordChange(c, actor, AuditLog.ALIAS_SET, model, version, details);
+      return updated;
+    });
+  }
+
+  @Override
+  public void deleteAlias(String model, String alias, String actor) {
+    ModelNames.requireModelName(model);
+    ModelNames.requireSettableAlias(alias);
+    requireActor(actor);
+    transactor.inTransaction("delete alias '" + alias + "' of '" + model + "'", c -> {
+      Model m = lockModel(c, model);
+      int previous = aliases.delete(c, m.id(), alias).orElseThrow(() -> aliasNotFound(alias, model));
+      ObjectNode details = JsonDocuments.object().put("alias", alias).put("previous_version", previous);
+      recordChange(c, actor, AuditLog.ALIAS_DELETE, model, previous, details);
+      return null;
+    });
+  }
+
+  @Override
+  public ModelVersion archiveVersion(String model, int version, String actor) {
+    ModelNames.requireModelName(model);
+    requireActor(actor);
+    return transactor.inTransaction("archive version " + version + " of '" + model + "'", c -> {
+      Model m = lockModel(c, model);
+      ModelVersion current = requireVersion(c, m, version);
+      if (current.state() != VersionState.READY) {
+        throw new VersionStateException("version " + version + " of '" + model + "' is " + current.state()
+            + "; only READY versions can be archived");
+      }
+      List<Alias> pointing = aliases.pointingAt(c, m.id(), version);
+      if (!pointing.isEmpty()) {
+        String names = pointing.stream().map(Alias::alias).collect(Collectors.joining(", "));
+        throw new VersionStateException("version " + version + " of '" + model
+            + "' is still the target of alias(es) " + names + "; move or delete them before archiving");
+      }
+      ModelVersion archived = versions.updateState(c, m.id(), version, VersionState.ARCHIVED, null);
+      recordChange(c, actor, AuditLog.VERSION_ARCHIVE, model, version,
+          JsonDocuments.object().put("previous_state", current.state().name()));
+      return archived;
+    });
+  }
+
+  @Override
+  public ModelVersion failVersion(String model, int version, String reason, String actor) {
+    ModelNames.requireModelName(model);
+    requireText("reason", reason);
+    requireActor(actor);
+    return transactor.inTransaction("fail version " + version + " of '" + model + "'", c -> {
+      Model m = lockModel(c, model);
+      ModelVersion current = requireVersion(c, m, version);
+      if (current.state() != VersionState.PENDING && current.state() != VersionState.READY) {
+        throw new VersionStateException("version " + version + " of '" + model + "' is " + current.state()
+            + "; only PENDING or READY versions can be marked FAILED");
+      }
+      ModelVersion failed = versions.updateState(c, m.id(), version, VersionState.FAILED, reason);
+      recordChange(c, actor, AuditLog.VERSION_FAIL, model, version,
+          JsonDocuments.object().put("previous_state", current.state().name()).put("reason", reason));
+      return failed;
+    });
+  }
+
+  @Override
+  public byte[] loadArtifact(String sha256) {
+    if (!ArtifactStore.isSha256Hex(sha256)) {
+      throw new InvalidRegistryRequestException(
+          "artifact id must be 64 lower-case hex digits (a sha256), got '" + sha256 + "'");
+    }
+    return transactor.read("load artifact " + sha256, c -> artifacts.load(c, sha256))
+        .orElseThrow(() -> new RegistryNotFoundException("artifact " + sha256 + " not found"));
+  }
+
+  @Override
+  public List<RegistryEvent> events(Optional<String> model, int limit) {
+    requireNonNull(model, "model");
+    if (limit < 1 || limit > MAX_EVENTS) {
+      throw new InvalidRegistryRequestException("limit must be between 1 and " + MAX_EVENTS + ", got " + limit);
+    }
+    model.ifPresent(ModelNames::requireModelName);
+    return transactor.read("read the audit log", c -> {
+      if (model.isPresent()) {
+        requireModel(c, model.get());
+      }
+      return audit.recent(c, model.orElse(null), limit);
+    });
+  }
+
+  /**
+   * The first call opens the change feed (a dedicated connection and one thread) and returns once
+   * it listens, so every change committed afterwards reaches {@code listener}.
+   */
+  @Override
+  public AutoCloseable subscribe(Consumer<RegistryChange> listener) {
+    requireNonNull(listener, "listener");
+    return feed().subscribe(listener);
+  }
+
+  /** Stops the change feed, if one was started. */
+  @Override
+  public synchronized void close() {
+    closed = true;
+    if (feed != null) {
+      feed.close();
+      feed = null;
+    }
+  }
+
+  private synchronized PostgresChangeFeed feed() {
+    if (closed) {
+      throw new IllegalStateException("registry is closed");
+    }
+    if (feed == null) {
+      try {
+        feed = PostgresChangeFeed.start(feedConnections);
+      } catch (SQLException e) {
+        throw new RegistryStorageException("could not listen for registry changes: " + e.getMessage(), e);
+      }
+    }
+    return feed;
+  }
+
+  private void recordChange(
+      Connection c, String actor, String action, String model, Integer version, ObjectNode details)
+      throws SQLException {
+    audit.append(c, actor, action, model, version, JsonDocuments.write(details));
+    PostgresChangeFeed.publish(c, model);
+  }
+
+  private Model requireModel(Connection c, String name) throws SQLException {
+    return models.find(c, name).orElseThrow(() -> modelNotFound(name));
+  }
+
+  private Model lockModel(Connection c, String name) throws SQLException {
+    return models.lock(c, name).orElseThrow(() -> modelNotFound(name));
+  }
+
+  private ModelVersion requireVersion(Connection c, Model model, int version) throws SQLException {
+    return versions.find(c, model.id(), version).orElseThrow(() -> new RegistryNotFoundException(
+        "version " + version + " of model '" + model.name() + "' not found"));
+  }
+
+  private static RegistryNotFoundException modelNotFound(String name) {
+    return new RegistryNotFoundException("model '" + name + "' not found");
+  }
+
+  private static RegistryNotFoundException aliasNotFound(String alias, String model) {
+    return new RegistryNotFoundException("alias '" + alias + "' of model '" + model + "' not found");
+  }
+
+  private static void requireActor(String actor) {
+    requireText("actor", actor);
+  }
+
+  private static void requireText(String what, String value) {
+    if (value == null || value.isBlank()) {
+      throw new InvalidRegistryRequestException(what + " is missing");
+    }
+    if (value.length() > MAX_TEXT) {
+      throw new InvalidRegistryRequestException(what + " is longer than " + MAX_TEXT + " characters");
+    }
+  }
+}

@@ -1,0 +1,62 @@
+package dev.aeserve.registry;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import javax.sql.DataSource;
+
+/** Runs registry work on one pooled connection: reads in autocommit, changes in one transaction. */
+final class Transactor {
+
+  /** Work against one connection; domain exceptions pass through, SQL ones are wrapped. */
+  @FunctionalInterface
+  interface Work<T> {
+    T run(Connection connection) throws SQLException;
+  }
+
+  private final DataSource dataSource;
+
+  Transactor(DataSource dataSource) {
+    this.dataSource = dataSource;
+  }
+
+  <T> T read(String what, Work<T> work) {
+    try (Connection connection = dataSource.getConnection()) {
+      connection.setAutoCommit(true);
+      return work.run(connection);
+    } catch (SQLException e) {
+      throw storageFailure(what, e);
+    }
+  }
+
+  /** Commits when {@code work} returns; rolls back everything when it throws anything. */
+  <T> T inTransaction(String what, Work<T> work) {
+    try (Connection connection = dataSource.getConnection()) {
+      connection.setAutoCommit(false);
+      try {
+        T result = work.run(connection);
+        connection.commit();
+        return result;
+      } catch (SQLException | RuntimeException | Error e) {
+        rollbackQuietly(connection, e);
+        throw e;
+      }
+      // No autocommit reset here: the pool resets it on return, and a reset on a broken
+      // connection would hide the exception that matters.
+    } catch (SQLException e) {
+      throw storageFailure(what, e);
+    }
+  }
+
+  private static void rollbackQuietly(Connection connection, Throwable cause) {
+    try {
+      connection.rollback();
+    } catch (SQLException rollbackFailure) {
+      cause.addSuppressed(rollbackFailure);
+    }
+  }
+
+  private static RegistryStorageException storageFailure(String what, SQLException e) {
+    return new RegistryStorageException(
+        "registry database failed to " + what + " (SQLState " + e.getSQLState() + "): " + e.getMessage(), e);
+  }
+}
