@@ -12,6 +12,7 @@ import dev.aeserve.registry.ArtifactIntegrityException;
 import dev.aeserve.registry.InvalidRegistryRequestException;
 import dev.aeserve.registry.ModelAlreadyExistsException;
 import dev.aeserve.registry.RegistryNotFoundException;
+import dev.aeserve.registry.RegistryStorageException;
 import dev.aeserve.registry.VersionStateException;
 import dev.aeserve.server.grpc.StatusMapper;
 import io.grpc.Status;
@@ -44,6 +45,7 @@ class StatusMapperTest {
         Arguments.of(new ArtifactIntegrityException("m"), Status.Code.DATA_LOSS),
         Arguments.of(new LimitExceededException("m"), Status.Code.RESOURCE_EXHAUSTED),
         Arguments.of(new ServerUnavailableException("m"), Status.Code.UNAVAILABLE),
+        Arguments.of(new RegistryStorageException("m", null), Status.Code.UNAVAILABLE),
         Arguments.of(new NotImplementedYetException("m"), Status.Code.UNIMPLEMENTED));
   }
 

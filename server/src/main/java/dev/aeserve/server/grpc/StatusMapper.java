@@ -8,6 +8,7 @@ import dev.aeserve.registry.ArtifactIntegrityException;
 import dev.aeserve.registry.InvalidRegistryRequestException;
 import dev.aeserve.registry.ModelAlreadyExistsException;
 import dev.aeserve.registry.RegistryNotFoundException;
+import dev.aeserve.registry.RegistryStorageException;
 import dev.aeserve.registry.VersionStateException;
 import dev.aeserve.server.FamilyCapabilityException;
 import dev.aeserve.server.InvalidRequestException;
@@ -49,6 +50,8 @@ public final class StatusMapper {
       Map.entry(ArtifactIntegrityException.class, Status.Code.DATA_LOSS),
       Map.entry(LimitExceededException.class, Status.Code.RESOURCE_EXHAUSTED),
       Map.entry(ServerUnavailableException.class, Status.Code.UNAVAILABLE),
+      // The database failed or is unreachable: a retry may succeed, and the caller did nothing wrong.
+      Map.entry(RegistryStorageException.class, Status.Code.UNAVAILABLE),
       Map.entry(NotImplementedYetException.class, Status.Code.UNIMPLEMENTED));
 
   private StatusMapper() {}
