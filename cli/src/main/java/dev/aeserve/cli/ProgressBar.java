@@ -10,6 +10,8 @@ final class ProgressBar implements TrainingProgress {
   private static final int WIDTH = 30;
 
   private final PrintStream out;
+  /** Off a terminal (a log file, CI) the bar would be thousands of carriage returns: epochs only. */
+  private final boolean interactive = System.console() != null;
   private int epoch = 1;
   private int epochs;
 
@@ -21,7 +23,7 @@ final class ProgressBar implements TrainingProgress {
   @Override
   public void onBatch(int batch, int batches) {
     // Redrawing every step would flood a log file; 50 updates an epoch is smooth enough.
-    if (batch != batches && batch % Math.max(1, batches / 50) != 0) {
+    if (!interactive || (batch != batches && batch % Math.max(1, batches / 50) != 0)) {
       return;
     }
     int filled = (int) ((long) WIDTH * batch / batches);
@@ -33,7 +35,7 @@ final class ProgressBar implements TrainingProgress {
   @Override
   public void onEpoch(int epoch, int epochs, double trainLoss, double heldOutLoss) {
     this.epochs = epochs;
-    out.println(String.format(Locale.ROOT, "\repoch %d/%d [%s] train loss %.5f  held-out loss %.5f",
+    out.println(String.format(Locale.ROOT, (interactive ? "\r" : "") + "epoch %d/%d [%s] train loss %.5f  held-out loss %.5f",
         epoch, epochs, "#".repeat(WIDTH), trainLoss, heldOutLoss));
     this.epoch = epoch + 1;
   }
