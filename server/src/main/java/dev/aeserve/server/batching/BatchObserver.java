@@ -1,0 +1,15 @@
+package dev.aeserve.server.batching;
+
+import dev.aeserve.autoencoders.Rpc;
+
+/** Told about every batch, for metrics. Called on the runner thread; keep it cheap. */
+public interface BatchObserver {
+
+  BatchObserver NONE = new BatchObserver() {};
+
+  /** A request left the queue for a batch after waiting {@code queueNanos}. */
+  default void onDequeued(Rpc rpc, long queueNanos) {}
+
+  /** A batch of {@code rows} rows from {@code requests} requests ran in {@code computeNanos}. */
+  default void onBatch(Rpc rpc, int requests, int rows, long computeNanos) {}
+}

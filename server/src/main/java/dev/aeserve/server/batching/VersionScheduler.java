@@ -1,0 +1,234 @@
+package dev.aeserve.server.batching;
+
+import dev.aeserve.autoencoders.Matrix;
+import dev.aeserve.autoencoders.Rpc;
+import dev.aeserve.server.ServerUnavailableException;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The dynamic batcher of one loaded model version on one device: one queue per RPC and one
+ * runner thread that takes whichever queue's batch is ready first (oldest request first), runs it
+ * and completes each request's future exactly once.
+ *
+ * <p>Validation happens before {@link #submit}: bad input never reaches a batch. A full queue
+ * refuses at once. Closing stops intake, runs what is queued, then stops the thread.
+ */
+public final class VersionScheduler implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(VersionScheduler.class);
+
+  private final String name;
+  private final Ticker ticker;
+  private final BatchObserver observer;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition changed = lock.newCondition();
+  private final Map<Rpc, Lane<?>> lanes = new EnumMap<>(Rpc.class);
+  private final Thread runner;
+  private boolean closing;
+
+  /**
+   * @param name used for the runner thread's name, e.g. "fashion-ae:3"
+   */
+  public VersionScheduler(String name, Ticker ticker, BatchObserver observer) {
+    this.name = Objects.requireNonNull(name, "name");
+    this.ticker = Objects.requireNonNull(ticker, "ticker");
+    this.observer = Objects.requireNonNull(observer, "observer");
+    this.runner = new Thread(this::run, "aeserve-runner-" + name);
+    this.runner.setDaemon(true);
+    this.runner.start();
+  }
+
+  /** Adds the queue for one RPC. Call before submitting to it. */
+  public <O> void register(Rpc rpc, BatchPolicy policy, BatchKernel<O> kernel) {
+    lock.lock();
+    try {
+      lanes.put(rpc, new Lane<>(rpc, new BatchQueue<>(policy, ticker), kernel));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Queues {@code input} for {@code rpc}; the future completes with this request's rows of the
+   * batch's output, or with why not (queue full, deadline, cancelled, shutting down, a failure of
+   * the batch).
+   */
+  public <O> CompletableFuture<O> submit(Rpc rpc, Matrix input, long deadlineNanos, BooleanSupplier cancelled) {
+    Job<O> job = new Job<>(input, ticker.nanos(), deadlineNanos, cancelled);
+    lock.lock();
+    try {
+      if (closing) {
+        throw new ServerUnavailableException("model " + name + " is being unloaded; retry");
+      }
+      @SuppressWarnings("unchecked")
+      Lane<O> lane = (Lane<O>) lanes.get(rpc);
+      if (lane == null) {
+        throw new IllegalStateException(rpc + " has no queue on " + name);
+      }
+      lane.queue.offer(job);
+      changed.signal();
+    } finally {
+      lock.unlock();
+    }
+    return job.result();
+  }
+
+  private void run() {
+    while (true) {
+      Lane<?> lane;
+      List<? extends Job<?>> batch;
+      lock.lock();
+      try {
+        lane = nextReady();
+        while (lane == null) {
+          if (closing && allEmpty()) {
+            return;
+          }
+          long readyAt = nextReadyAt();
+          if (readyAt == Long.MAX_VALUE) {
+            changed.await();
+          } else {
+            long wait = readyAt - ticker.nanos();
+            if (wait > 0) {
+              changed.awaitNanos(wait);
+            }
+          }
+          lane = nextReady();
+        }
+        batch = lane.queue.takeBatch();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        failEverything(new ServerUnavailableException("model " + name + " was stopped"));
+        return;
+      } finally {
+        lock.unlock();
+      }
+      if (!batch.isEmpty()) {
+        execute(lane, batch);
+      }
+    }
+  }
+
+  /** The ready lane whose oldest request is oldest; while closing, any non-empty lane. */
+  private Lane<?> nextReady() {
+    Lane<?> best = null;
+    for (Lane<?> l : lanes.values()) {
+      boolean ready = closing ? !l.queue.isEmpty() : l.queue.isReady();
+      if (ready && (best == null || l.queue.oldestEnqueuedNanos() < best.queue.oldestEnqueuedNanos())) {
+        best = l;
+      }
+    }
+    return best;
+  }
+
+  private long nextReadyAt() {
+    long at = Long.MAX_VALUE;
+    for (Lane<?> l : lanes.values()) {
+      at = Math.min(at, l.queue.readyAtNanos());
+    }
+    return at;
+  }
+
+  private boolean allEmpty() {
+    return lanes.values().stream().allMatch(l -> l.queue.isEmpty());
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private void execute(Lane lane, List batch) {
+    long start = ticker.nanos();
+    for (Object o : batch) {
+      observer.onDequeued(lane.rpc, start - ((Job<?>) o).enqueuedNanos());
+    }
+    Matrix input = concat((List<Job<?>>) batch);
+    Object output;
+    try {
+      output = lane.kernel.run(input);
+    } catch (Throwable t) {
+      for (Object o : batch) {
+        ((Job<?>) o).result().completeExceptionally(t);
+      }
+      log.debug("batch on {} failed", name, t);
+      return;
+    }
+    long computed = ticker.nanos() - start;
+    observer.onBatch(lane.rpc, batch.size(), input.rows(), computed);
+    lock.lock();
+    try {
+      lane.queue.recordBatchNanos(computed);
+    } finally {
+      lock.unlock();
+    }
+    int row = 0;
+    for (Object o : batch) {
+      Job job = (Job) o;
+      try {
+        job.result().complete(batch.size() == 1 ? output : lane.kernel.slice(output, row, row + job.rows()));
+      } catch (Throwable t) {
+        job.result().completeExceptionally(t);
+      }
+      row += job.rows();
+    }
+  }
+
+  private static Matrix concat(List<Job<?>> batch) {
+    if (batch.size() == 1) {
+      return batch.get(0).input();
+    }
+    int rows = 0;
+    int cols = batch.get(0).input().cols();
+    for (Job<?> j : batch) {
+      rows += j.rows();
+    }
+    float[] data = new float[rows * cols];
+    int offset = 0;
+    for (Job<?> j : batch) {
+      float[] d = j.input().data();
+      System.arraycopy(d, 0, data, offset, d.length);
+      offset += d.length;
+    }
+    return new Matrix(rows, cols, data);
+  }
+
+  private void failEverything(RuntimeException failure) {
+    lock.lock();
+    try {
+      lanes.values().forEach(l -> l.queue.failAll(failure));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Stops intake, runs every queued request, then stops the runner. */
+  @Override
+  public void close() {
+    lock.lock();
+    try {
+      closing = true;
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    try {
+      runner.join(TimeUnit.SECONDS.toMillis(30));
+      if (runner.isAlive()) {
+        runner.interrupt();
+        runner.join(TimeUnit.SECONDS.toMillis(5));
+      }
+    } catch (InterruptedException e) {
+      runner.interrupt();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private record Lane<O>(Rpc rpc, BatchQueue<O> queue, BatchKernel<O> kernel) {}
+}

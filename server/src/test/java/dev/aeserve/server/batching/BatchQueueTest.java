@@ -1,0 +1,139 @@
+package dev.aeserve.server.batching;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.aeserve.autoencoders.Matrix;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+/** The batching policy, on a fake clock. */
+class BatchQueueTest {
+
+  private final FakeTicker clock = new FakeTicker();
+  private final BatchPolicy policy = new BatchPolicy(8, Duration.ofMillis(5), 20, List.of());
+  private final BatchQueue<String> queue = new BatchQueue<>(policy, clock);
+
+  private Job<String> job(int rows) {
+    return new Job<>(new Matrix(rows, 1, new float[rows]), clock.nanos(), Job.NO_DEADLINE, () -> false);
+  }
+
+  private Job<String> offer(int rows) {
+    Job<String> j = job(rows);
+    queue.offer(j);
+    return j;
+  }
+
+  @Test
+  void aBatchClosesWhenFull() {
+    offer(3);
+    offer(3);
+    assertThat(queue.isReady()).isFalse();
+    offer(2);
+    assertThat(queue.isReady()).isTrue();
+    assertThat(queue.takeBatch()).hasSize(3);
+    assertThat(queue.isEmpty()).isTrue();
+  }
+
+  @Test
+  void aBatchClosesWhenItsOldestRequestHasWaitedMaxQueueDelay() {
+    offer(1);
+    clock.advance(Duration.ofMillis(3));
+    offer(1);
+    assertThat(queue.isReady()).isFalse();
+    assertThat(queue.readyAtNanos() - clock.nanos()).isEqualTo(Duration.ofMillis(2).toNanos());
+    clock.advance(Duration.ofMillis(2));
+    assertThat(queue.isReady()).isTrue();
+    assertThat(queue.takeBatch()).hasSize(2);
+  }
+
+  @Test
+  void batchesHoldWholeRequestsInArrivalOrderUpToMaxRows() {
+    Job<String> a = offer(3);
+    Job<String> b = offer(4);
+    Job<String> c = offer(2);
+    Job<String> d = offer(1);
+    assertThat(queue.takeBatch()).containsExactly(a, b);
+    assertThat(queue.takeBatch()).containsExactly(c, d);
+  }
+
+  @Test
+  void aRequestLargerThanMaxBatchRowsRunsAlone() {
+    Job<String> big = offer(12);
+    Job<String> small = offer(1);
+    assertThat(queue.takeBatch()).containsExactly(big);
+    assertThat(queue.takeBatch()).containsExactly(small);
+  }
+
+  @Test
+  void preferredSizesCloseEarlyAndShapeTheBatch() {
+    BatchQueue<String> q = new BatchQueue<>(new BatchPolicy(8, Duration.ofMillis(5), 20, List.of(4)), clock);
+    Job<String> a = job(2);
+    Job<String> b = job(2);
+    Job<String> c = job(1);
+    q.offer(a);
+    assertThat(q.isReady()).isFalse();
+    q.offer(b);
+    assertThat(q.isReady()).isTrue();
+    q.offer(c);
+    assertThat(q.takeBatch()).containsExactly(a, b);
+    assertThat(q.takeBatch()).containsExactly(c);
+  }
+
+  @Test
+  void aFullQueueRejectsAtOnceWithARetryHint() {
+    offer(8);
+    offer(8);
+    assertThatThrownBy(() -> offer(5))
+        .isInstanceOfSatisfying(QueueFullException.class, e -> {
+          assertThat(e.retryAfterMillis()).isPositive();
+          assertThat(e.getMessage()).contains("16 rows waiting, at most 20");
+        });
+    offer(4);
+    assertThat(queue.queuedRows()).isEqualTo(20);
+  }
+
+  @Test
+  void expiredRequestsAreDroppedBeforeComputeWithDeadlineExceeded() {
+    Job<String> expiring = new Job<>(new Matrix(1, 1, new float[1]), clock.nanos(),
+        clock.nanos() + Duration.ofMillis(1).toNanos(), () -> false);
+    queue.offer(expiring);
+    Job<String> patient = offer(1);
+    clock.advance(Duration.ofMillis(5));
+    assertThat(queue.takeBatch()).containsExactly(patient);
+    assertThat(expiring.result()).isCompletedExceptionally();
+    assertThatThrownBy(() -> expiring.result().get()).isInstanceOf(ExecutionException.class)
+        .hasCauseInstanceOf(DeadlineExpiredException.class);
+    assertThat(queue.queuedRows()).isZero();
+  }
+
+  @Test
+  void cancelledRequestsAreDroppedBeforeCompute() {
+    AtomicBoolean cancelled = new AtomicBoolean();
+    Job<String> j = new Job<>(new Matrix(2, 1, new float[2]), clock.nanos(), Job.NO_DEADLINE, cancelled::get);
+    queue.offer(j);
+    Job<String> other = offer(1);
+    cancelled.set(true);
+    assertThat(queue.takeBatch()).containsExactly(other);
+    assertThatThrownBy(() -> j.result().get()).hasCauseInstanceOf(CallCancelledException.class);
+  }
+
+  @Test
+  void whenEveryRequestIsDeadTheBatchIsEmpty() {
+    Job<String> j = new Job<>(new Matrix(1, 1, new float[1]), clock.nanos(), Job.NO_DEADLINE, () -> true);
+    queue.offer(j);
+    assertThat(queue.takeBatch()).isEmpty();
+    assertThat(queue.isEmpty()).isTrue();
+  }
+
+  @Test
+  void policyIsValidated() {
+    assertThatThrownBy(() -> new BatchPolicy(0, Duration.ZERO, 10, List.of())).hasMessageContaining("max_batch_rows");
+    assertThatThrownBy(() -> new BatchPolicy(8, Duration.ofMillis(-1), 10, List.of())).hasMessageContaining("max_queue_delay");
+    assertThatThrownBy(() -> new BatchPolicy(8, Duration.ZERO, 4, List.of())).hasMessageContaining("max_queue_rows");
+    assertThatThrownBy(() -> new BatchPolicy(8, Duration.ZERO, 10, List.of(9))).hasMessageContaining("preferred");
+  }
+}

@@ -1,0 +1,172 @@
+package dev.aeserve.server.batching;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.aeserve.autoencoders.Matrix;
+import dev.aeserve.autoencoders.Rpc;
+import dev.aeserve.server.ServerUnavailableException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** The runner thread: real threads, racing callers, every request completed exactly once. */
+class VersionSchedulerTest {
+
+  /** Doubles every value, so each caller can check it got its own rows back. */
+  private static final BatchKernel<Matrix> DOUBLE = new BatchKernel<>() {
+    @Override
+    public Matrix run(Matrix batch) {
+      float[] out = new float[batch.data().length];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = batch.data()[i] * 2;
+      }
+      return new Matrix(batch.rows(), batch.cols(), out);
+    }
+
+    @Override
+    public Matrix slice(Matrix output, int from, int to) {
+      return output.slice(from, to);
+    }
+  };
+
+  @Test
+  void concurrentCallersGetTheirOwnRowsInBatches() throws Exception {
+    List<int[]> batches = new ArrayList<>();
+    BatchObserver observer = new BatchObserver() {
+      @Override
+      public void onBatch(Rpc rpc, int requests, int rows, long computeNanos) {
+        synchronized (batches) {
+          batches.add(new int[] {requests, rows});
+        }
+      }
+    };
+    try (VersionScheduler s = new VersionScheduler("t:1", Ticker.SYSTEM, observer)) {
+      s.register(Rpc.ENCODE, new BatchPolicy(64, Duration.ofMillis(20), 4096, List.of()), DOUBLE);
+      List<CompletableFuture<Matrix>> futures = new ArrayList<>();
+      for (int i = 0; i < 32; i++) {
+        futures.add(s.submit(Rpc.ENCODE, new Matrix(1, 2, new float[] {i + 1, -(i + 1)}), Job.NO_DEADLINE, () -> false));
+      }
+      for (int i = 0; i < 32; i++) {
+        assertThat(futures.get(i).get(10, TimeUnit.SECONDS).data()).containsExactly(2f * (i + 1), -2f * (i + 1));
+      }
+    }
+    // 32 one-row requests submitted well within 20 ms are merged into fewer batches.
+    assertThat(batches.size()).isLessThan(32);
+    assertThat(batches.stream().mapToInt(b -> b[1]).sum()).isEqualTo(32);
+  }
+
+  @Test
+  void exactlyOnceCompletionUnderRacingSubmitsAndCancels() throws Exception {
+    int callers = 8;
+    int perCaller = 500;
+    AtomicInteger completions = new AtomicInteger();
+    AtomicInteger doubleCompletions = new AtomicInteger();
+    AtomicInteger wrongRows = new AtomicInteger();
+    AtomicInteger refused = new AtomicInteger();
+    List<CompletableFuture<Matrix>> all = new ArrayList<>();
+    ExecutorService pool = Executors.newFixedThreadPool(callers);
+    try (VersionScheduler s = new VersionScheduler("stress:1", Ticker.SYSTEM, BatchObserver.NONE)) {
+      s.register(Rpc.ENCODE, new BatchPolicy(32, Duration.ofMillis(1), 512, List.of()), DOUBLE);
+      s.register(Rpc.DECODE, new BatchPolicy(16, Duration.ZERO, 512, List.of(8)), DOUBLE);
+      CountDownLatch start = new CountDownLatch(1);
+      List<java.util.concurrent.Future<List<CompletableFuture<Matrix>>>> work = new ArrayList<>();
+      for (int c = 0; c < callers; c++) {
+        int caller = c;
+        work.add(pool.submit(() -> {
+          start.await();
+          List<CompletableFuture<Matrix>> mine = new ArrayList<>();
+          ThreadLocalRandom rnd = ThreadLocalRandom.current();
+          for (int i = 0; i < perCaller; i++) {
+            float tag = caller * 100_000 + i;
+            int rows = 1 + rnd.nextInt(4);
+            float[] data = new float[rows];
+            java.util.Arrays.fill(data, tag);
+            AtomicBoolean cancelled = new AtomicBoolean();
+            long deadline = rnd.nextInt(10) == 0 ? System.nanoTime() : Job.NO_DEADLINE;
+            Rpc rpc = rnd.nextBoolean() ? Rpc.ENCODE : Rpc.DECODE;
+            CompletableFuture<Matrix> f;
+            try {
+              f = s.submit(rpc, new Matrix(rows, 1, data), deadline, cancelled::get);
+            } catch (QueueFullException e) {
+              refused.incrementAndGet();
+              continue;
+            }
+            AtomicBoolean done = new AtomicBoolean();
+            f.whenComplete((m, t) -> {
+              completions.incrementAndGet();
+              if (!done.compareAndSet(false, true)) {
+                doubleCompletions.incrementAndGet();
+              }
+              if (m != null && (m.rows() != rows || m.data()[0] != 2 * tag)) {
+                wrongRows.incrementAndGet();
+              }
+            });
+            if (rnd.nextInt(4) == 0) {
+              cancelled.set(true);
+            }
+            mine.add(f);
+          }
+          return mine;
+        }));
+      }
+      start.countDown();
+      for (var w : work) {
+        all.addAll(w.get(60, TimeUnit.SECONDS));
+      }
+      CompletableFuture.allOf(all.stream().map(f -> f.handle((m, t) -> null)).toArray(CompletableFuture[]::new))
+          .get(60, TimeUnit.SECONDS);
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(all).allSatisfy(f -> assertThat(f).isDone());
+    assertThat(completions.get()).isEqualTo(all.size());
+    assertThat(doubleCompletions.get()).isZero();
+    assertThat(wrongRows.get()).isZero();
+    assertThat(all.size() + refused.get()).isEqualTo(callers * perCaller);
+    long failedForAReason = all.stream().filter(CompletableFuture::isCompletedExceptionally).count();
+    assertThat(failedForAReason).isPositive(); // some cancels and expired deadlines did land
+  }
+
+  @Test
+  void closeRunsWhatIsQueuedThenRefusesNewWork() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    BatchKernel<Matrix> slow = new BatchKernel<>() {
+      @Override
+      public Matrix run(Matrix batch) {
+        try {
+          release.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return batch;
+      }
+
+      @Override
+      public Matrix slice(Matrix output, int from, int to) {
+        return output.slice(from, to);
+      }
+    };
+    VersionScheduler s = new VersionScheduler("drain:1", Ticker.SYSTEM, BatchObserver.NONE);
+    s.register(Rpc.ENCODE, new BatchPolicy(1, Duration.ZERO, 64, List.of()), slow);
+    CompletableFuture<Matrix> first = s.submit(Rpc.ENCODE, new Matrix(1, 1, new float[] {1}), Job.NO_DEADLINE, () -> false);
+    CompletableFuture<Matrix> second = s.submit(Rpc.ENCODE, new Matrix(1, 1, new float[] {2}), Job.NO_DEADLINE, () -> false);
+    Thread closer = new Thread(s::close);
+    closer.start();
+    release.countDown();
+    closer.join(20_000);
+    assertThat(first.get(1, TimeUnit.SECONDS).data()).containsExactly(1f);
+    assertThat(second.get(1, TimeUnit.SECONDS).data()).containsExactly(2f);
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+        () -> s.submit(Rpc.ENCODE, new Matrix(1, 1, new float[1]), Job.NO_DEADLINE, () -> false))
+        .isInstanceOf(ServerUnavailableException.class);
+  }
+}
