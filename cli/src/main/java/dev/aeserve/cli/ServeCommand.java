@@ -27,12 +27,25 @@ final class ServeCommand implements Runnable {
   @Option(names = "--no-preload", description = "Load models on first call instead of at start.")
   boolean noPreload;
 
+  @Option(names = "--metrics-port", defaultValue = "-1",
+      description = "Serve Prometheus metrics on this port at /metrics (default: off).")
+  int metricsPort;
+
+  @Mixin
+  BatchingOptions batching;
+
   @Mixin
   DatabaseOptions database;
 
   @Override
   public void run() {
-    ServerConfig config = config(host, port, engine, maxRows, !noPreload);
+    ServerConfig config;
+    try {
+      config = config(host, port, engine, maxRows, !noPreload).withBatching(batching.toConfig())
+          .withMetricsPort(metricsPort);
+    } catch (IllegalArgumentException e) {
+      throw new CliException(e.getMessage());
+    }
     try (RegistryBackend backend = RegistryBackend.open(database, System.err)) {
       runUntilShutdown(backend, config, () -> {});
     }
@@ -64,7 +77,9 @@ final class ServeCommand implements Runnable {
     }, "aeserve-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     System.err.println("aeserve: SERVING on " + config.host() + ":" + server.port()
-        + " (" + config.engine().djlName() + "); Ctrl-C to stop");
+        + " (" + config.engine().djlName() + ")"
+        + (server.metricsPort() >= 0 ? "; metrics on :" + server.metricsPort() + "/metrics" : "")
+        + "; Ctrl-C to stop");
     onStarted.run();
     try {
       stopped.await();

@@ -5,10 +5,12 @@ import dev.aeserve.proto.v1.ModelRef;
 import dev.aeserve.registry.Alias;
 import dev.aeserve.registry.Model;
 import dev.aeserve.registry.ModelRegistry;
+import dev.aeserve.server.batching.Ticker;
 import dev.aeserve.server.grpc.Actor;
 import dev.aeserve.server.grpc.AutoencoderService;
 import dev.aeserve.server.grpc.MatrixCodec;
 import dev.aeserve.server.grpc.RegistryService;
+import dev.aeserve.server.metrics.ServingMetrics;
 import dev.aeserve.server.routing.ResolvedVersion;
 import dev.aeserve.server.routing.VersionResolver;
 import dev.aeserve.server.runtime.LoadedModels;
@@ -48,16 +50,20 @@ public final class AeServer implements AutoCloseable {
   private final HealthStatusManager health = new HealthStatusManager();
   private final VersionResolver resolver;
   private final ModelRuntime runtime;
+  private final ServingMetrics metrics;
   private final Server server;
+  private int metricsPort = -1;
 
   private AeServer(ServerBuilder<?> builder, ModelRegistry registry, ServerConfig config) {
     this.registry = registry;
     this.resolver = new VersionResolver(registry);
-    this.runtime = new LoadedModels(registry, config.engine());
+    this.metrics = new ServingMetrics();
+    this.runtime = new LoadedModels(registry, config.engine(), config.batching(), metrics, Ticker.SYSTEM);
     MatrixCodec codec = new MatrixCodec(config.maxRowsPerRequest());
     this.server = builder
         .maxInboundMessageSize(config.maxMessageBytes())
-        .addService(ServerInterceptors.intercept(new AutoencoderService(resolver, runtime, codec), Actor.interceptor()))
+        .addService(ServerInterceptors.intercept(
+            new AutoencoderService(resolver, runtime, codec, metrics, Ticker.SYSTEM), Actor.interceptor()))
         .addService(ServerInterceptors.intercept(
             new RegistryService(registry, new UploadValidator(config.engine()), config.maxArtifactBytes()),
             Actor.interceptor()))
@@ -82,6 +88,9 @@ public final class AeServer implements AutoCloseable {
       s.runtime.close();
       s.resolver.close();
       throw new UncheckedIOException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
+    }
+    if (config.metricsPort() >= 0) {
+      s.metricsPort = s.metrics.serve(config.metricsPort());
     }
     if (config.preload()) {
       s.preload();
@@ -122,6 +131,15 @@ public final class AeServer implements AutoCloseable {
     return server.getPort();
   }
 
+  /** Port of the Prometheus endpoint, or -1 when metrics are not served over HTTP. */
+  public int metricsPort() {
+    return metricsPort;
+  }
+
+  public ServingMetrics metrics() {
+    return metrics;
+  }
+
   public Set<String> loadedVersions() {
     return runtime.loaded();
   }
@@ -145,5 +163,6 @@ public final class AeServer implements AutoCloseable {
     }
     resolver.close();
     runtime.close();
+    metrics.close();
   }
 }

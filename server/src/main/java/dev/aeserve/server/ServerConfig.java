@@ -1,6 +1,8 @@
 package dev.aeserve.server;
 
 import dev.aeserve.autoencoders.EngineKind;
+import dev.aeserve.server.batching.BatchPolicy;
+import dev.aeserve.server.batching.BatchingConfig;
 import java.util.Objects;
 
 /**
@@ -13,6 +15,8 @@ import java.util.Objects;
  * @param maxMessageBytes largest inbound gRPC message; larger is RESOURCE_EXHAUSTED
  * @param maxArtifactBytes largest weights upload
  * @param preload load every model's served versions at start, before reporting SERVING
+ * @param batching the batch policy of each (model, RPC) queue
+ * @param metricsPort port of the Prometheus endpoint; -1 for none, 0 for any free port
  */
 public record ServerConfig(
     String host,
@@ -21,7 +25,9 @@ public record ServerConfig(
     int maxRowsPerRequest,
     int maxMessageBytes,
     long maxArtifactBytes,
-    boolean preload) {
+    boolean preload,
+    BatchingConfig batching,
+    int metricsPort) {
 
   public static final int DEFAULT_PORT = 50051;
 
@@ -37,32 +43,48 @@ public record ServerConfig(
     if (maxMessageBytes < 1024) {
       throw new IllegalArgumentException("maxMessageBytes must be >= 1024, got " + maxMessageBytes);
     }
+    Objects.requireNonNull(batching, "batching");
+    if (metricsPort < -1 || metricsPort > 65535) {
+      throw new IllegalArgumentException("metrics port must be in [0, 65535] (or -1 for none), got " + metricsPort);
+    }
     if (maxArtifactBytes < 1) {
       throw new IllegalArgumentException("maxArtifactBytes must be >= 1, got " + maxArtifactBytes);
     }
   }
 
   public static ServerConfig defaults() {
-    return new ServerConfig("127.0.0.1", DEFAULT_PORT, EngineKind.MXNET, 8192, 64 << 20, 1L << 30, true);
+    return new ServerConfig("127.0.0.1", DEFAULT_PORT, EngineKind.MXNET, 8192, 64 << 20, 1L << 30, true,
+        BatchingConfig.of(BatchPolicy.defaults()), -1);
   }
 
   public ServerConfig withPort(int p) {
-    return new ServerConfig(host, p, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload);
+    return new ServerConfig(host, p, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload, batching, metricsPort);
   }
 
   public ServerConfig withHost(String h) {
-    return new ServerConfig(h, port, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload);
+    return new ServerConfig(h, port, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload, batching, metricsPort);
   }
 
   public ServerConfig withEngine(EngineKind e) {
-    return new ServerConfig(host, port, e, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload);
+    return new ServerConfig(host, port, e, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload, batching, metricsPort);
   }
 
   public ServerConfig withMaxRowsPerRequest(int rows) {
-    return new ServerConfig(host, port, engine, rows, maxMessageBytes, maxArtifactBytes, preload);
+    return new ServerConfig(host, port, engine, rows, maxMessageBytes, maxArtifactBytes, preload, batching, metricsPort);
   }
 
   public ServerConfig withPreload(boolean p) {
-    return new ServerConfig(host, port, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, p);
+    return new ServerConfig(host, port, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, p, batching,
+        metricsPort);
+  }
+
+  public ServerConfig withBatching(BatchingConfig b) {
+    return new ServerConfig(host, port, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload, b,
+        metricsPort);
+  }
+
+  public ServerConfig withMetricsPort(int p) {
+    return new ServerConfig(host, port, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload,
+        batching, p);
   }
 }

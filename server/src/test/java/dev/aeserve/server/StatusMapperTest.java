@@ -15,6 +15,9 @@ import dev.aeserve.registry.RegistryNotFoundException;
 import dev.aeserve.registry.RegistryStorageException;
 import dev.aeserve.registry.VersionStateException;
 import dev.aeserve.server.grpc.StatusMapper;
+import dev.aeserve.server.batching.CallCancelledException;
+import dev.aeserve.server.batching.DeadlineExpiredException;
+import dev.aeserve.server.batching.QueueFullException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.Set;
@@ -46,7 +49,10 @@ class StatusMapperTest {
         Arguments.of(new LimitExceededException("m"), Status.Code.RESOURCE_EXHAUSTED),
         Arguments.of(new ServerUnavailableException("m"), Status.Code.UNAVAILABLE),
         Arguments.of(new RegistryStorageException("m", null), Status.Code.UNAVAILABLE),
-        Arguments.of(new NotImplementedYetException("m"), Status.Code.UNIMPLEMENTED));
+        Arguments.of(new NotImplementedYetException("m"), Status.Code.UNIMPLEMENTED),
+        Arguments.of(new QueueFullException("m", 7), Status.Code.RESOURCE_EXHAUSTED),
+        Arguments.of(new DeadlineExpiredException("m"), Status.Code.DEADLINE_EXCEEDED),
+        Arguments.of(new CallCancelledException("m"), Status.Code.CANCELLED));
   }
 
   @ParameterizedTest
@@ -61,6 +67,12 @@ class StatusMapperTest {
   void everyTableEntryIsCovered() {
     Set<Class<?>> covered = table().map(a -> a.get()[0].getClass()).collect(Collectors.toSet());
     assertThat(StatusMapper.table().keySet()).allSatisfy(c -> assertThat(covered).contains(c));
+  }
+
+  @Test
+  void aFullQueueCarriesARetryHintInTheTrailers() {
+    StatusRuntimeException s = StatusMapper.toStatus(new QueueFullException("full", 12));
+    assertThat(s.getTrailers().get(StatusMapper.RETRY_PUSHBACK_MS)).isEqualTo("12");
   }
 
   @Test

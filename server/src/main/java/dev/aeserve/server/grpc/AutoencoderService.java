@@ -29,7 +29,17 @@ import dev.aeserve.server.routing.VersionResolver;
 import dev.aeserve.server.runtime.ModelRuntime;
 import dev.aeserve.server.runtime.RowScores;
 import dev.aeserve.server.runtime.ServableVersion;
+import dev.aeserve.server.batching.Job;
+import dev.aeserve.server.batching.Ticker;
+import dev.aeserve.server.metrics.ServingMetrics;
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 
 /**
  * The Autoencoder service: an adapter that maps proto to domain, calls the loaded model and maps
@@ -41,36 +51,38 @@ public final class AutoencoderService extends AutoencoderGrpc.AutoencoderImplBas
   private final VersionResolver resolver;
   private final ModelRuntime runtime;
   private final MatrixCodec codec;
+  private final ServingMetrics metrics;
+  private final Ticker ticker;
 
-  public AutoencoderService(VersionResolver resolver, ModelRuntime runtime, MatrixCodec codec) {
+  public AutoencoderService(VersionResolver resolver, ModelRuntime runtime, MatrixCodec codec, ServingMetrics metrics,
+      Ticker ticker) {
     this.resolver = resolver;
     this.runtime = runtime;
     this.codec = codec;
+    this.metrics = metrics;
+    this.ticker = ticker;
   }
 
   @Override
   public void encode(EncodeRequest req, StreamObserver<EncodeResponse> out) {
-    Calls.unary(out, () -> {
-      Target t = target(req.getModel(), Rpc.ENCODE);
+    call(Rpc.ENCODE, req.getModel(), out, t -> {
       if (req.getSample()) {
         throw new FamilyCapabilityException("sample=true needs a family with a posterior to sample from; family '"
             + t.servable.spec().family().id() + "' has a deterministic encoder");
       }
       Matrix x = codec.decode(req.getInputs(), "inputs");
-      Matrix z = t.servable.model().encode(x);
       MatrixEncoding enc = MatrixCodec.responseEncoding(req.getResponseEncoding(), req.getInputs());
-      return EncodeResponse.newBuilder()
+      return t.<Matrix>submit(Rpc.ENCODE, x).thenApply(z -> EncodeResponse.newBuilder()
           .setServedBy(t.servedBy())
           .setLatents(MatrixCodec.encode(z, enc))
           .setLatentFingerprint(t.servable.latentFingerprint())
-          .build();
+          .build());
     });
   }
 
   @Override
   public void decode(DecodeRequest req, StreamObserver<DecodeResponse> out) {
-    Calls.unary(out, () -> {
-      Target t = target(req.getModel(), Rpc.DECODE);
+    call(Rpc.DECODE, req.getModel(), out, t -> {
       String expected = t.servable.latentFingerprint();
       if (!req.getLatentFingerprint().isEmpty() && !req.getLatentFingerprint().equals(expected)) {
         throw new LatentSpaceMismatchException("latent_fingerprint " + req.getLatentFingerprint()
@@ -82,60 +94,76 @@ public final class AutoencoderService extends AutoencoderGrpc.AutoencoderImplBas
             + "' is not conditional; leave condition empty");
       }
       Matrix z = codec.decode(req.getLatents(), "latents");
-      Matrix x = t.servable.model().decode(z);
-      return DecodeResponse.newBuilder()
+      MatrixEncoding enc = MatrixCodec.responseEncoding(req.getResponseEncoding(), req.getLatents());
+      return t.<Matrix>submit(Rpc.DECODE, z).thenApply(x -> DecodeResponse.newBuilder()
           .setServedBy(t.servedBy())
-          .setOutputs(MatrixCodec.encode(x, MatrixCodec.responseEncoding(req.getResponseEncoding(), req.getLatents())))
+          .setOutputs(MatrixCodec.encode(x, enc))
           .setLatentFingerprint(expected)
-          .build();
+          .build());
     });
   }
 
   @Override
   public void reconstruct(ReconstructRequest req, StreamObserver<ReconstructResponse> out) {
-    Calls.unary(out, () -> reconstruct(req));
+    call(Rpc.RECONSTRUCT, req.getModel(), out, t -> reconstruct(t, req));
   }
 
+  /**
+   * Each message is resolved, validated and queued as it arrives (so messages share batches with
+   * other callers), and answered strictly in order. The first failure ends the stream with its
+   * status.
+   */
   @Override
   public StreamObserver<ReconstructRequest> reconstructStream(StreamObserver<ReconstructResponse> out) {
     return new StreamObserver<>() {
-      private boolean failed;
+      private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
+      private final AtomicBoolean failed = new AtomicBoolean();
 
       @Override
-      public void onNext(ReconstructRequest req) {
-        if (failed) {
-          return;
-        }
+      public synchronized void onNext(ReconstructRequest req) {
+        CompletableFuture<ReconstructResponse> next;
         try {
-          out.onNext(reconstruct(req));
+          next = reconstruct(target(req.getModel(), Rpc.RECONSTRUCT), req);
         } catch (Throwable t) {
-          failed = true;
-          out.onError(StatusMapper.toStatus(t));
+          next = CompletableFuture.failedFuture(t);
         }
+        CompletableFuture<ReconstructResponse> mine = next;
+        tail = tail.thenCompose(ignored -> mine).handle((r, t) -> {
+          if (failed.get()) {
+            return null;
+          }
+          if (t != null) {
+            failed.set(true);
+            out.onError(StatusMapper.toStatus(t));
+          } else {
+            out.onNext(r);
+          }
+          return null;
+        });
       }
 
       @Override
       public void onError(Throwable t) {
-        // The caller went away; nothing is left to answer.
+        // The caller went away; queued messages are dropped by the batcher as cancelled.
       }
 
       @Override
-      public void onCompleted() {
-        if (!failed) {
-          out.onCompleted();
-        }
+      public synchronized void onCompleted() {
+        tail.thenRun(() -> {
+          if (!failed.get()) {
+            out.onCompleted();
+          }
+        });
       }
     };
   }
 
-  private ReconstructResponse reconstruct(ReconstructRequest req) {
-    Target t = target(req.getModel(), Rpc.RECONSTRUCT);
+  private CompletableFuture<ReconstructResponse> reconstruct(Target t, ReconstructRequest req) {
     if (req.getCondition().getLabelsCount() > 0) {
       throw new FamilyCapabilityException("family '" + t.servable.spec().family().id()
           + "' is not conditional; leave condition empty");
     }
     Matrix x = codec.decode(req.getInputs(), "inputs");
-    Reconstruction r = t.servable.model().reconstruct(x);
     String specLoss = t.servable.spec().loss();
     ScoreKind kind = req.getScoreKind() == ScoreKind.SCORE_KIND_UNSPECIFIED ? scoreKind(specLoss) : req.getScoreKind();
     String scoreLoss = switch (kind) {
@@ -144,8 +172,17 @@ public final class AutoencoderService extends AutoencoderGrpc.AutoencoderImplBas
       default -> throw new FamilyCapabilityException("score_kind " + kind + " needs a variational family; family '"
           + t.servable.spec().family().id() + "' scores with MSE or BCE");
     };
-    Matrix errors = scoreLoss.equals(specLoss) ? r.featureErrors() : RowScores.featureErrors(scoreLoss, x, r.output());
-    float[] scores = scoreLoss.equals(specLoss) ? r.scores() : RowScores.rowMeans(errors);
+    Calibration cal = Calibration.fromJson(t.servable.version().calibrationJson());
+    return t.<Reconstruction>submit(Rpc.RECONSTRUCT, x)
+        .thenApply(r -> reconstructResponse(t, req, x, r, kind, scoreLoss, cal));
+  }
+
+  /** Scores one request's rows of a batch's reconstruction, and flags them where calibrated. */
+  private static ReconstructResponse reconstructResponse(Target t, ReconstructRequest req, Matrix x, Reconstruction r,
+      ScoreKind kind, String scoreLoss, Calibration cal) {
+    boolean modelScore = scoreLoss.equals(t.servable.spec().loss());
+    Matrix errors = modelScore ? r.featureErrors() : RowScores.featureErrors(scoreLoss, x, r.output());
+    float[] scores = modelScore ? r.scores() : RowScores.rowMeans(errors);
     MatrixEncoding enc = MatrixCodec.responseEncoding(req.getResponseEncoding(), req.getInputs());
     ReconstructResponse.Builder b = ReconstructResponse.newBuilder()
         .setServedBy(t.servedBy())
@@ -159,7 +196,6 @@ public final class AutoencoderService extends AutoencoderGrpc.AutoencoderImplBas
     if (req.getIncludeFeatureErrors()) {
       b.setFeatureErrors(MatrixCodec.encode(errors, enc));
     }
-    Calibration cal = Calibration.fromJson(t.servable.version().calibrationJson());
     if (cal != null && scoreKind(cal.scoreKind()) == kind) {
       for (float s : scores) {
         b.addAnomalous(s > cal.threshold());
@@ -177,25 +213,60 @@ public final class AutoencoderService extends AutoencoderGrpc.AutoencoderImplBas
 
   @Override
   public void sample(SampleRequest req, StreamObserver<SampleResponse> out) {
-    Calls.unary(out, () -> {
-      target(req.getModel(), Rpc.SAMPLE);
+    call(Rpc.SAMPLE, req.getModel(), out, t -> {
       throw new NotImplementedYetException("Sample is not implemented by this server yet");
     });
   }
 
   @Override
   public void denoise(DenoiseRequest req, StreamObserver<DenoiseResponse> out) {
-    Calls.unary(out, () -> {
-      target(req.getModel(), Rpc.DENOISE);
+    call(Rpc.DENOISE, req.getModel(), out, t -> {
       throw new NotImplementedYetException("Denoise is not implemented by this server yet");
     });
   }
 
   @Override
   public void recommend(RecommendRequest req, StreamObserver<RecommendResponse> out) {
-    Calls.unary(out, () -> {
-      target(req.getModel(), Rpc.RECOMMEND);
+    call(Rpc.RECOMMEND, req.getModel(), out, t -> {
       throw new NotImplementedYetException("Recommend is not implemented by this server yet");
+    });
+  }
+
+  /**
+   * Runs one unary call: resolve and load the version, check the family serves the RPC, run
+   * {@code body} (which validates and queues), then answer once and record the outcome.
+   */
+  private <R> void call(Rpc rpc, ModelRef ref, StreamObserver<R> out, Function<Target, CompletableFuture<R>> body) {
+    long start = ticker.nanos();
+    String[] version = {""};
+    CompletableFuture<R> result;
+    try {
+      Target t = target(ref, rpc);
+      version[0] = Integer.toString(t.resolved.version().version());
+      result = body.apply(t);
+    } catch (Throwable e) {
+      result = CompletableFuture.failedFuture(e);
+    }
+    result.whenComplete((response, failure) -> {
+      String code = "OK";
+      if (failure == null) {
+        try {
+          out.onNext(response);
+          out.onCompleted();
+        } catch (Throwable e) {
+          failure = e;
+        }
+      }
+      if (failure != null) {
+        StatusRuntimeException status = StatusMapper.toStatus(failure);
+        code = status.getStatus().getCode().name();
+        try {
+          out.onError(status);
+        } catch (IllegalStateException alreadyClosed) {
+          // The call was cancelled or already answered; nothing more to say.
+        }
+      }
+      metrics.recordRequest(ref.getName(), version[0], rpc, code, ticker.nanos() - start);
     });
   }
 
@@ -204,7 +275,7 @@ public final class AutoencoderService extends AutoencoderGrpc.AutoencoderImplBas
     ResolvedVersion resolved = resolver.resolve(ref);
     ServableVersion servable = runtime.get(resolved.version());
     servable.spec().family().requireServes(rpc);
-    return new Target(resolved, servable);
+    return new Target(resolved, servable, Context.current(), ticker);
   }
 
   private static ScoreKind scoreKind(String loss) {
@@ -216,7 +287,15 @@ public final class AutoencoderService extends AutoencoderGrpc.AutoencoderImplBas
     };
   }
 
-  private record Target(ResolvedVersion resolved, ServableVersion servable) {
+  private record Target(ResolvedVersion resolved, ServableVersion servable, Context context, Ticker ticker) {
+    /** Queues validated rows on the version's batcher, with the caller's deadline and cancellation. */
+    <O> CompletableFuture<O> submit(Rpc rpc, Matrix rows) {
+      Deadline deadline = context.getDeadline();
+      long deadlineNanos = deadline == null ? Job.NO_DEADLINE
+          : ticker.nanos() + deadline.timeRemaining(TimeUnit.NANOSECONDS);
+      return servable.scheduler().submit(rpc, rows, deadlineNanos, context::isCancelled);
+    }
+
     ServedBy servedBy() {
       return ServedBy.newBuilder()
           .setModel(resolved.version().model())

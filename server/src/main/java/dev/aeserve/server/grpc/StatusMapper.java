@@ -16,6 +16,10 @@ import dev.aeserve.server.LatentSpaceMismatchException;
 import dev.aeserve.server.LimitExceededException;
 import dev.aeserve.server.NotImplementedYetException;
 import dev.aeserve.server.ServerUnavailableException;
+import dev.aeserve.server.batching.CallCancelledException;
+import dev.aeserve.server.batching.DeadlineExpiredException;
+import dev.aeserve.server.batching.QueueFullException;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
@@ -52,7 +56,17 @@ public final class StatusMapper {
       Map.entry(ServerUnavailableException.class, Status.Code.UNAVAILABLE),
       // The database failed or is unreachable: a retry may succeed, and the caller did nothing wrong.
       Map.entry(RegistryStorageException.class, Status.Code.UNAVAILABLE),
-      Map.entry(NotImplementedYetException.class, Status.Code.UNIMPLEMENTED));
+      Map.entry(NotImplementedYetException.class, Status.Code.UNIMPLEMENTED),
+      Map.entry(QueueFullException.class, Status.Code.RESOURCE_EXHAUSTED),
+      Map.entry(DeadlineExpiredException.class, Status.Code.DEADLINE_EXCEEDED),
+      Map.entry(CallCancelledException.class, Status.Code.CANCELLED));
+
+  /**
+   * Trailer with the server's retry hint, in the name gRPC's retry policy reads: a client with a
+   * service-config retry policy waits this long before retrying a RESOURCE_EXHAUSTED call.
+   */
+  public static final Metadata.Key<String> RETRY_PUSHBACK_MS =
+      Metadata.Key.of("grpc-retry-pushback-ms", Metadata.ASCII_STRING_MARSHALLER);
 
   private StatusMapper() {}
 
@@ -70,7 +84,11 @@ public final class StatusMapper {
       log.error("internal error", cause);
       return Status.INTERNAL.withDescription("internal error; see the server log").asRuntimeException();
     }
-    return Status.fromCode(code).withDescription(cause.getMessage()).asRuntimeException();
+    Metadata trailers = new Metadata();
+    if (cause instanceof QueueFullException full) {
+      trailers.put(RETRY_PUSHBACK_MS, Long.toString(full.retryAfterMillis()));
+    }
+    return Status.fromCode(code).withDescription(cause.getMessage()).asRuntimeException(trailers);
   }
 
   /** The domain exception classes the table knows, for tests and documentation. */

@@ -5,7 +5,12 @@ import dev.aeserve.autoencoders.AutoencoderSpec;
 import dev.aeserve.autoencoders.Autoencoders;
 import dev.aeserve.autoencoders.EngineKind;
 import dev.aeserve.registry.ModelRegistry;
+import dev.aeserve.autoencoders.Rpc;
 import dev.aeserve.registry.ModelVersion;
+import dev.aeserve.server.batching.BatchingConfig;
+import dev.aeserve.server.batching.Ticker;
+import dev.aeserve.server.batching.VersionScheduler;
+import dev.aeserve.server.metrics.ServingMetrics;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -24,12 +29,19 @@ public final class LoadedModels implements ModelRuntime {
 
   private final ModelRegistry registry;
   private final EngineKind engine;
+  private final BatchingConfig batching;
+  private final ServingMetrics metrics;
+  private final Ticker ticker;
   private final ConcurrentMap<String, CompletableFuture<ServableVersion>> versions = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
-  public LoadedModels(ModelRegistry registry, EngineKind engine) {
+  public LoadedModels(ModelRegistry registry, EngineKind engine, BatchingConfig batching, ServingMetrics metrics,
+      Ticker ticker) {
     this.registry = registry;
     this.engine = engine;
+    this.batching = batching;
+    this.metrics = metrics;
+    this.ticker = ticker;
   }
 
   @Override
@@ -60,7 +72,14 @@ public final class LoadedModels implements ModelRuntime {
     Autoencoder model = Autoencoders.load(spec, weights, engine);
     log.info("loaded {}:{} ({} bytes) on {} in {} ms", version.model(), version.version(), weights.length,
         engine.djlName(), (System.nanoTime() - start) / 1_000_000);
-    return new ServableVersion(version, spec, model, LatentFingerprint.of(version, spec));
+    String name = version.model() + ":" + version.version();
+    VersionScheduler scheduler = new VersionScheduler(name, ticker, metrics.observerFor(version.model(), version.version()));
+    String json = version.specJson();
+    scheduler.register(Rpc.ENCODE, batching.policyFor(version.model(), Rpc.ENCODE, json), Kernels.matrix(model::encode));
+    scheduler.register(Rpc.DECODE, batching.policyFor(version.model(), Rpc.DECODE, json), Kernels.matrix(model::decode));
+    scheduler.register(Rpc.RECONSTRUCT, batching.policyFor(version.model(), Rpc.RECONSTRUCT, json),
+        Kernels.reconstruct(model));
+    return new ServableVersion(version, spec, model, LatentFingerprint.of(version, spec), scheduler);
   }
 
   @Override
@@ -78,10 +97,8 @@ public final class LoadedModels implements ModelRuntime {
   public void unload(String model, int version) {
     CompletableFuture<ServableVersion> f = versions.remove(key(model, version));
     if (f != null && f.isDone() && !f.isCompletedExceptionally()) {
-      // In-flight calls hold the model through their own reference; DJL frees memory on close,
-      // so a call racing the unload could fail. The drain-before-unload lifecycle is the rollout
-      // issue's; until then versions are only unloaded when they stop being servable.
-      f.join().model().close();
+      // New calls no longer find the version; queued ones finish before the model is freed.
+      f.join().close();
       log.info("unloaded {}:{}", model, version);
     }
   }
@@ -91,7 +108,7 @@ public final class LoadedModels implements ModelRuntime {
     closed = true;
     versions.values().forEach(f -> {
       if (f.isDone() && !f.isCompletedExceptionally()) {
-        f.join().model().close();
+        f.join().close();
       }
     });
     versions.clear();

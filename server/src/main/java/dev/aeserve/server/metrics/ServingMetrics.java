@@ -1,0 +1,110 @@
+package dev.aeserve.server.metrics;
+
+import dev.aeserve.autoencoders.Rpc;
+import dev.aeserve.server.batching.BatchObserver;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+
+/**
+ * The server's Prometheus metrics: queue time, compute time, rows per batch and end-to-end
+ * latency as histograms, and request outcomes by status code; all labelled by model, version and
+ * RPC. Owns its registry and, when asked to serve, the HTTP exporter.
+ */
+public final class ServingMetrics implements AutoCloseable {
+
+  private static final double[] LATENCY_BOUNDS = {
+      0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+  private static final double[] ROW_BOUNDS = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096};
+
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+  private final Histogram queueSeconds;
+  private final Histogram computeSeconds;
+  private final Histogram batchRows;
+  private final Histogram requestSeconds;
+  private final Counter requests;
+  private HTTPServer http;
+
+  public ServingMetrics() {
+    queueSeconds = Histogram.builder().name("aeserve_queue_seconds")
+        .help("Time a request waited in its batch queue").labelNames("model", "version", "rpc")
+        .classicOnly().classicUpperBounds(LATENCY_BOUNDS).register(registry);
+    computeSeconds = Histogram.builder().name("aeserve_compute_seconds")
+        .help("Time the engine took for one batch").labelNames("model", "version", "rpc")
+        .classicOnly().classicUpperBounds(LATENCY_BOUNDS).register(registry);
+    batchRows = Histogram.builder().name("aeserve_batch_rows")
+        .help("Rows per batch sent to the engine").labelNames("model", "version", "rpc")
+        .classicOnly().classicUpperBounds(ROW_BOUNDS).register(registry);
+    requestSeconds = Histogram.builder().name("aeserve_request_seconds")
+        .help("End-to-end latency of a call inside the server").labelNames("model", "version", "rpc")
+        .classicOnly().classicUpperBounds(LATENCY_BOUNDS).register(registry);
+    requests = Counter.builder().name("aeserve_requests_total")
+        .help("Calls by outcome").labelNames("model", "version", "rpc", "code").register(registry);
+  }
+
+  /** The batch observer for one loaded version. */
+  public BatchObserver observerFor(String model, int version) {
+    String v = Integer.toString(version);
+    return new BatchObserver() {
+      @Override
+      public void onDequeued(Rpc rpc, long queueNanos) {
+        queueSeconds.labelValues(model, v, label(rpc)).observe(queueNanos / 1e9);
+      }
+
+      @Override
+      public void onBatch(Rpc rpc, int requestCount, int rows, long computeNanos) {
+        computeSeconds.labelValues(model, v, label(rpc)).observe(computeNanos / 1e9);
+        batchRows.labelValues(model, v, label(rpc)).observe(rows);
+      }
+    };
+  }
+
+  /**
+   * One finished call. {@code version} is empty when the call failed before a version was chosen
+   * (an unknown model, say).
+   */
+  public void recordRequest(String model, String version, Rpc rpc, String code, long nanos) {
+    requests.labelValues(model, version, label(rpc), code).inc();
+    requestSeconds.labelValues(model, version, label(rpc)).observe(nanos / 1e9);
+  }
+
+  /** Serves {@code /metrics} on the given port (0 picks one); returns the port. */
+  public synchronized int serve(int port) {
+    try {
+      http = HTTPServer.builder().port(port).registry(registry).buildAndStart();
+      return http.getPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot serve metrics on port " + port + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The metrics in the Prometheus text format. */
+  public String scrape() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      new PrometheusTextFormatWriter(false).write(out, registry.scrape());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  private static String label(Rpc rpc) {
+    return rpc.name().toLowerCase(Locale.ROOT);
+  }
+
+  @Override
+  public synchronized void close() {
+    if (http != null) {
+      http.close();
+      http = null;
+    }
+  }
+}
