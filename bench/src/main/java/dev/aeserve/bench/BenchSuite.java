@@ -12,20 +12,10 @@ import dev.aeserve.proto.v1.EncodeRequest;
 import dev.aeserve.proto.v1.MatrixEncoding;
 import dev.aeserve.proto.v1.ModelRef;
 import dev.aeserve.proto.v1.ReconstructRequest;
-import dev.aeserve.registry.Database;
-import dev.aeserve.registry.EmbeddedDatabase;
-import dev.aeserve.registry.PostgresModelRegistry;
-import dev.aeserve.server.AeServer;
-import dev.aeserve.server.ServerConfig;
-import dev.aeserve.server.batching.BatchPolicy;
-import dev.aeserve.server.batching.BatchingConfig;
 import dev.aeserve.server.grpc.MatrixCodec;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
-import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -48,8 +38,6 @@ import picocli.CommandLine.Option;
 public final class BenchSuite implements Callable<Integer> {
 
   static final int CONCURRENCY = 64;
-  static final BatchPolicy DEFAULT_POLICY = BatchPolicy.defaults();
-  static final BatchPolicy GUARDED_POLICY = new BatchPolicy(64, Duration.ofMillis(2), 128, List.of());
 
   @Option(names = "--seconds", defaultValue = "8", description = "Measured seconds per run (default: ${DEFAULT-VALUE}).")
   int seconds;
@@ -69,49 +57,36 @@ public final class BenchSuite implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Path dir = Files.createTempDirectory("aeserve-bench");
     Report report = new Report(seconds, warmup);
     TrainedModel small = BenchModels.small();
     TrainedModel large = BenchModels.large();
-    try (EmbeddedDatabase pg = EmbeddedDatabase.start(dir);
-        Database db = Database.open(pg.jdbcUrl(), EmbeddedDatabase.USER, null);
-        PostgresModelRegistry registry = new PostgresModelRegistry(db)) {
-      boolean registered = false;
-      for (String e : engines) {
-        EngineKind engine = EngineKind.parse(e);
-        ServerConfig config = ServerConfig.defaults().withPort(0).withPreload(false).withEngine(engine)
-            .withBatching(BatchingConfig.of(DEFAULT_POLICY)
-                .withOverride(BenchModels.LARGE_UNBATCHED, BatchPolicy.unbatched())
-                .withOverride(BenchModels.LARGE_GUARDED, GUARDED_POLICY));
-        NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0));
-        builder.addService(EchoService.definition());
-        try (AeServer server = AeServer.start(builder, registry, config)) {
-          ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext()
-              .maxInboundMessageSize(64 << 20).build();
-          try {
-            if (!registered) {
-              try (AeserveClient client = AeserveClient.forChannel(channel, Duration.ofMinutes(2))) {
-                BenchModels.register(client, BenchModels.SMALL, small);
-                BenchModels.register(client, BenchModels.LARGE, large);
-                BenchModels.register(client, BenchModels.LARGE_UNBATCHED, large);
-                BenchModels.register(client, BenchModels.LARGE_GUARDED, large);
-              }
-              registered = true;
-            }
-            report.engine(engine, runEngine(engine, server, channel, large));
-          } finally {
-            channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+    for (String e : engines) {
+      EngineKind engine = EngineKind.parse(e);
+      try (ServerProcess server = ServerProcess.start(engine)) {
+        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext()
+            .maxInboundMessageSize(64 << 20).build();
+        try {
+          try (AeserveClient client = AeserveClient.forChannel(channel, Duration.ofMinutes(2))) {
+            BenchModels.register(client, BenchModels.SMALL, small);
+            BenchModels.register(client, BenchModels.LARGE, large);
+            BenchModels.register(client, BenchModels.LARGE_UNBATCHED, large);
+            BenchModels.register(client, BenchModels.LARGE_GUARDED, large);
           }
+          Map<String, Object> results = runEngine(engine, server, channel, large);
+          results.put("rss_mib", server.rssMib());
+          report.engine(engine, results);
+        } finally {
+          channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
         }
       }
     }
-    report.rssMib(rssMib());
     report.write(out);
     System.out.println("wrote " + out.resolve("benchmarks.md") + " and " + out.resolve("benchmarks.json"));
     return 0;
   }
 
-  private Map<String, Object> runEngine(EngineKind engine, AeServer server, ManagedChannel channel, TrainedModel large)
+  private Map<String, Object> runEngine(EngineKind engine, ServerProcess server, ManagedChannel channel,
+      TrainedModel large)
       throws Exception {
     Map<String, Object> r = new LinkedHashMap<>();
     Duration measure = Duration.ofSeconds(seconds);
@@ -121,77 +96,83 @@ public final class BenchSuite implements Callable<Integer> {
     EncodeRequest w1Small = encode(BenchModels.SMALL, 1);
     EncodeRequest w1Large = encode(BenchModels.LARGE, 1);
     log(engine, "W1 small, concurrency " + CONCURRENCY);
-    LoadGenerator.Result small = LoadGenerator.closedLoop(CONCURRENCY, warm, measure, () -> blocking.encode(w1Small));
-    r.put("w1_small", result(small, 1));
+    Measured small = measured(server, 1,
+        () -> LoadGenerator.closedLoop(CONCURRENCY, warm, measure, () -> blocking.encode(w1Small)));
+    r.put("w1_small", small.row());
 
     log(engine, "echo with W1's payload");
-    LoadGenerator.Result echo = LoadGenerator.closedLoop(CONCURRENCY, warm, measure,
-        () -> ClientCalls.blockingUnaryCall(channel, EchoService.ECHO, io.grpc.CallOptions.DEFAULT, w1Small));
-    r.put("echo", result(echo, 1));
-    r.put("rpc_floor_w1_small", small.throughput() / echo.throughput());
+    Measured echo = measured(server, 1, () -> LoadGenerator.closedLoop(CONCURRENCY, warm, measure,
+        () -> ClientCalls.blockingUnaryCall(channel, EchoService.ECHO, io.grpc.CallOptions.DEFAULT, w1Small)));
+    r.put("echo", echo.row());
+    r.put("rpc_floor_w1_small", small.result().throughput() / echo.result().throughput());
 
     log(engine, "W1 large, batched and unbatched");
-    MetricsSnapshot before = new MetricsSnapshot(server.metrics().scrape());
-    LoadGenerator.Result largeBatched = LoadGenerator.closedLoop(CONCURRENCY, warm, measure,
-        () -> blocking.encode(w1Large));
-    MetricsSnapshot after = new MetricsSnapshot(server.metrics().scrape());
+    MetricsSnapshot before = server.metrics();
+    Measured largeBatched = measured(server, 1,
+        () -> LoadGenerator.closedLoop(CONCURRENCY, warm, measure, () -> blocking.encode(w1Large)));
+    r.put("w1_large", largeBatched.row());
+    MetricsSnapshot after = server.metrics();
     EncodeRequest w1Unbatched = encode(BenchModels.LARGE_UNBATCHED, 1);
-    LoadGenerator.Result largeUnbatched = LoadGenerator.closedLoop(CONCURRENCY, warm, measure,
-        () -> blocking.encode(w1Unbatched));
-    r.put("w1_large", result(largeBatched, 1));
-    r.put("w1_large_unbatched", result(largeUnbatched, 1));
-    r.put("batching_gain_w1_large", largeBatched.throughput() / largeUnbatched.throughput());
+    Measured largeUnbatched = measured(server, 1,
+        () -> LoadGenerator.closedLoop(CONCURRENCY, warm, measure, () -> blocking.encode(w1Unbatched)));
+    r.put("w1_large_unbatched", largeUnbatched.row());
+    r.put("batching_gain_w1_large", largeBatched.result().throughput() / largeUnbatched.result().throughput());
     double meanBatchRows = MetricsSnapshot.mean(before, after, "aeserve_batch_rows", BenchModels.LARGE, "encode");
     r.put("w1_large_mean_batch_rows", meanBatchRows);
 
     log(engine, "W1 large concurrency sweep");
     Map<String, Object> sweep = new LinkedHashMap<>();
-    double maxThroughput = largeBatched.throughput();
+    double maxThroughput = largeBatched.result().throughput();
     for (int c : new int[] {1, 8, 32, 128}) {
-      LoadGenerator.Result s = LoadGenerator.closedLoop(c, warm, measure, () -> blocking.encode(w1Large));
-      sweep.put("c" + c, result(s, 1));
-      maxThroughput = Math.max(maxThroughput, s.throughput());
+      Measured m = measured(server, 1, () -> LoadGenerator.closedLoop(c, warm, measure, () -> blocking.encode(w1Large)));
+      sweep.put("c" + c, m.row());
+      maxThroughput = Math.max(maxThroughput, m.result().throughput());
     }
-    sweep.put("c" + CONCURRENCY, result(largeBatched, 1));
+    sweep.put("c" + CONCURRENCY, r.get("w1_large"));
     r.put("w1_large_sweep", sweep);
 
     log(engine, "engine alone at the server's mean batch size");
     int batchRows = Math.max(1, (int) Math.round(meanBatchRows));
     double engineRowsPerSecond = engineRowsPerSecond(engine, large, batchRows, measure);
     r.put("engine_rows_per_s_at_batch", engineRowsPerSecond);
-    r.put("serving_efficiency", largeBatched.throughput() / engineRowsPerSecond);
+    r.put("serving_efficiency", largeBatched.result().throughput() / engineRowsPerSecond);
 
     log(engine, "W2 reconstruct, 64 rows per request");
     ReconstructRequest w2 = ReconstructRequest.newBuilder()
         .setModel(ModelRef.newBuilder().setName(BenchModels.LARGE))
         .setInputs(MatrixCodec.encode(SyntheticData.manifold(64, 784, 9), MatrixEncoding.MATRIX_ENCODING_RAW_LE))
         .build();
-    LoadGenerator.Result reconstruct = LoadGenerator.closedLoop(16, warm, measure, () -> blocking.reconstruct(w2));
-    r.put("w2_large", result(reconstruct, 64));
+    r.put("w2_large", measured(server, 64,
+        () -> LoadGenerator.closedLoop(16, warm, measure, () -> blocking.reconstruct(w2))).row());
 
     log(engine, "latency at half load, overload at 3x, recovery (short queue)");
     EncodeRequest guarded = encode(BenchModels.LARGE_GUARDED, 1);
-    LoadGenerator.Result saturated = LoadGenerator.closedLoop(CONCURRENCY, warm, measure, () -> blocking.encode(guarded));
-    double sustainable = saturated.throughput();
-    MetricsSnapshot halfBefore = new MetricsSnapshot(server.metrics().scrape());
-    LoadGenerator.Result half = LoadGenerator.openLoop(sustainable / 2, measure, () -> async.encode(guarded));
-    MetricsSnapshot halfAfter = new MetricsSnapshot(server.metrics().scrape());
+    Measured saturated = measured(server, 1,
+        () -> LoadGenerator.closedLoop(CONCURRENCY, warm, measure, () -> blocking.encode(guarded)));
+    r.put("guarded_saturated", saturated.row());
+    double sustainable = saturated.result().throughput();
+    MetricsSnapshot halfBefore = server.metrics();
+    Measured half = measured(server, 1,
+        () -> LoadGenerator.openLoop(sustainable / 2, measure, () -> async.encode(guarded)));
+    r.put("half_load", half.row());
+    MetricsSnapshot halfAfter = server.metrics();
     double computeMs = 1000 * MetricsSnapshot.mean(halfBefore, halfAfter, "aeserve_compute_seconds",
         BenchModels.LARGE_GUARDED, "encode");
-    LoadGenerator.Result overload = LoadGenerator.openLoop(sustainable * 3, measure, () -> async.encode(guarded));
-    LoadGenerator.Result recovery = LoadGenerator.openLoop(sustainable / 2, measure, () -> async.encode(guarded));
-    r.put("guarded_saturated", result(saturated, 1));
-    r.put("half_load", result(half, 1));
-    r.put("overload", result(overload, 1));
-    r.put("recovery", result(recovery, 1));
-    r.put("half_load_p99_ms", half.p99());
+    Measured overload = measured(server, 1,
+        () -> LoadGenerator.openLoop(sustainable * 3, measure, () -> async.encode(guarded)));
+    r.put("overload", overload.row());
+    Measured recovery = measured(server, 1,
+        () -> LoadGenerator.openLoop(sustainable / 2, measure, () -> async.encode(guarded)));
+    r.put("recovery", recovery.row());
+    r.put("half_load_p99_ms", half.result().p99());
     r.put("half_load_batch_compute_ms", computeMs);
-    r.put("half_load_p99_bound_ms", GUARDED_POLICY.maxQueueDelay().toNanos() / 1e6 + 2 * computeMs);
-    r.put("overload_p99_ratio", overload.p99() / half.p99());
-    r.put("overload_rejected", overload.rejected());
-    r.put("overload_other_failures", overload.otherFailures());
-    r.put("recovery_throughput_ratio", recovery.throughput() / (sustainable / 2));
-    r.put("recovery_failures", recovery.rejected() + recovery.otherFailures());
+    r.put("half_load_p99_bound_ms", BenchServer.GUARDED_POLICY.maxQueueDelay().toNanos() / 1e6 + 2 * computeMs);
+    r.put("overload_p99_ratio", overload.result().p99() / half.result().p99());
+    r.put("overload_target_per_s", sustainable * 3);
+    r.put("overload_rejected", overload.result().rejected());
+    r.put("overload_other_failures", overload.result().otherFailures());
+    r.put("recovery_throughput_ratio", recovery.result().throughput() / (sustainable / 2));
+    r.put("recovery_failures", recovery.result().rejected() + recovery.result().otherFailures());
     return r;
   }
 
@@ -219,6 +200,25 @@ public final class BenchSuite implements Callable<Integer> {
         .build();
   }
 
+  /** Runs a measurement and notes the CPU seconds the server and the generator spent on it. */
+  private static Measured measured(ServerProcess server, int rowsPerRequest, Run run) throws Exception {
+    double serverBefore = server.cpuSeconds();
+    double selfBefore = CpuTime.self();
+    LoadGenerator.Result r = run.get();
+    Map<String, Object> m = result(r, rowsPerRequest);
+    m.put("server_cpu_s", server.cpuSeconds() - serverBefore);
+    m.put("generator_cpu_s", CpuTime.self() - selfBefore);
+    return new Measured(r, m);
+  }
+
+  /** A measurement to run. */
+  private interface Run {
+    LoadGenerator.Result get() throws Exception;
+  }
+
+  /** A run's raw result and its row in the report. */
+  private record Measured(LoadGenerator.Result result, Map<String, Object> row) {}
+
   static Map<String, Object> result(LoadGenerator.Result r, int rowsPerRequest) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("requests_per_s", r.throughput());
@@ -229,20 +229,10 @@ public final class BenchSuite implements Callable<Integer> {
     m.put("ok", r.ok());
     m.put("rejected", r.rejected());
     m.put("other_failures", r.otherFailures());
-    return m;
-  }
-
-  private static double rssMib() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("VmRSS:")) {
-          return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
-        }
-      }
-    } catch (java.io.IOException e) {
-      // not Linux: reported as NaN
+    if (!Double.isNaN(r.sentPerSecond())) {
+      m.put("sent_per_s", r.sentPerSecond());
     }
-    return Double.NaN;
+    return m;
   }
 
   private static void log(EngineKind engine, String what) {
