@@ -80,6 +80,8 @@ public final class BenchSuite implements Callable<Integer> {
         }
       }
     }
+    log(EngineKind.MXNET, "matrix encodings, serialize + parse + decode");
+    report.codec(CodecTiming.measure());
     report.write(out);
     System.out.println("wrote " + out.resolve("benchmarks.md") + " and " + out.resolve("benchmarks.json"));
     return 0;
@@ -142,8 +144,18 @@ public final class BenchSuite implements Callable<Integer> {
         .setModel(ModelRef.newBuilder().setName(BenchModels.LARGE))
         .setInputs(MatrixCodec.encode(SyntheticData.manifold(64, 784, 9), MatrixEncoding.MATRIX_ENCODING_RAW_LE))
         .build();
-    r.put("w2_large", measured(server, 64,
-        () -> LoadGenerator.closedLoop(16, warm, measure, () -> blocking.reconstruct(w2))).row());
+    Measured w2raw = measured(server, 64,
+        () -> LoadGenerator.closedLoop(16, warm, measure, () -> blocking.reconstruct(w2)));
+    r.put("w2_large", w2raw.row());
+
+    log(engine, "W2 with packed-float values instead of raw little-endian bytes");
+    ReconstructRequest w2Values = w2.toBuilder()
+        .setInputs(MatrixCodec.encode(SyntheticData.manifold(64, 784, 9), MatrixEncoding.MATRIX_ENCODING_VALUES))
+        .build();
+    Measured w2v = measured(server, 64,
+        () -> LoadGenerator.closedLoop(16, warm, measure, () -> blocking.reconstruct(w2Values)));
+    r.put("w2_large_values_encoding", w2v.row());
+    r.put("w2_raw_over_values", w2raw.result().throughput() / w2v.result().throughput());
 
     log(engine, "latency at half load, overload at 3x, recovery (short queue)");
     EncodeRequest guarded = encode(BenchModels.LARGE_GUARDED, 1);

@@ -43,6 +43,12 @@ final class Report {
     this.warmup = warmup;
   }
 
+  private Map<String, Object> codec = Map.of();
+
+  void codec(Map<String, Object> timings) {
+    this.codec = timings;
+  }
+
   void engine(EngineKind engine, Map<String, Object> results) {
     engines.put(engine.djlName(), results);
   }
@@ -59,6 +65,7 @@ final class Report {
       json.put(f.name(), primary.get(f.name()));
     }
     json.put("rss_mib", primary.get("rss_mib"));
+    json.put("codec", codec);
     json.put("engines", engines);
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("benchmarks.json").toFile(), json);
     Files.writeString(dir.resolve("benchmarks.md"), markdown(json));
@@ -101,7 +108,8 @@ final class Report {
         + "| server CPU s | generator CPU s |\n")
         .append("|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (var e : engines.entrySet()) {
-      for (String w : List.of("w1_small", "echo", "w1_large", "w1_large_unbatched", "w2_large", "guarded_saturated",
+      for (String w : List.of("w1_small", "echo", "w1_large", "w1_large_unbatched", "w2_large",
+          "w2_large_values_encoding", "guarded_saturated",
           "half_load", "overload", "recovery")) {
         row(md, w, e.getKey(), (Map<?, ?>) e.getValue().get(w));
       }
@@ -110,6 +118,12 @@ final class Report {
         row(md, "w1_large " + s.getKey(), e.getKey(), (Map<?, ?>) s.getValue());
       }
     }
+    md.append("\n## Matrix encodings\n\nOne 64x784 matrix serialized, parsed and decoded into the engine's float array ")
+        .append("(best of 5 rounds of 2000): packed `values` ").append(fmt((double) codec.get("values_us_per_64x784")))
+        .append(" µs, `raw_le` bytes ").append(fmt((double) codec.get("raw_le_us_per_64x784"))).append(" µs. ")
+        .append("End to end, W2 with raw bytes over W2 with packed values: ");
+    engines.forEach((e, r) -> md.append(e).append(' ').append(fmt((double) r.get("w2_raw_over_values"))).append("x; "));
+    md.append("\n");
     md.append("\nW3 (Recommend) and W4 (Sample) need the recommender and VAE families; they join the suite when those ")
         .append("RPCs are served.\n\nModels: `w1-small` is a dense ae 784-128-64-32, `w1-large` 784-1024-256-32 ")
         .append("(also registered as `w1-large-unbatched`, policy: every request alone, and `w1-large-guarded`, ")
