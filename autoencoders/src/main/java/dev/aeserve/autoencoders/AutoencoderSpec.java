@@ -16,16 +16,38 @@ import java.util.Set;
  *
  * <p>The decoder mirrors the encoder: hidden layers are listed from the input side, so
  * {@code inputDim=784, hiddenLayers=[128, 64], latentDim=32} means 784-128-64-32-64-128-784.
+ * Fields after {@code standardization} belong to particular families; they are null (and absent
+ * from the JSON) elsewhere, and a field set on a family it does not apply to is refused, so a
+ * typo in the family cannot silently drop a setting. A spec written before these fields existed
+ * parses unchanged.
  *
  * @param family the model family, such as {@code ae}
- * @param inputDim number of features per input row
+ * @param inputDim number of features per input row (for conv_ae channels * height * width; for
+ *     recommenders the vocabulary size; 0 in JSON derives it from inputShape or itemIds)
  * @param latentDim size of the latent code z
- * @param hiddenLayers widths of the encoder's hidden layers, input side first
+ * @param hiddenLayers widths of the encoder's hidden dense layers, input side first (conv_ae: the
+ *     dense layers between the flattened feature maps and z)
  * @param activation hidden activation: relu, tanh or sigmoid
  * @param outputActivation decoder output: sigmoid (inputs in [0, 1]) or identity
- * @param loss reconstruction loss and anomaly score: mse or bce (bce needs a sigmoid output)
+ * @param loss reconstruction loss and default anomaly score: mse or bce (bce needs a sigmoid
+ *     output); multvae's is multinomial
  * @param standardization optional per-feature means and scales applied before the encoder and
  *     undone after the decoder; null when the model takes raw inputs
+ * @param inputShape conv_ae: [channels, height, width] of each flattened image row
+ * @param convChannels conv_ae: output channels of each 3x3 convolution + 2x2 max-pool stage,
+ *     input side first (default [8, 16]); the decoder upsamples and convolves back
+ * @param beta vae, cvae, multvae: weight of the KL term in training (default 1 for vae and cvae,
+ *     0.2 for multvae)
+ * @param klAnnealSteps vae, cvae, multvae: optimizer steps over which the KL weight rises
+ *     linearly from 0 to beta (default 0: beta from the start)
+ * @param inputDropout multvae: dropout rate on the (L2-normalized) input in training (default 0.5)
+ * @param conditionLabels cvae: the condition labels, in index order
+ * @param noise dae: how training inputs are corrupted (default gaussian sigma 0.1)
+ * @param regularization ae, dae: sparsity and contractive penalties, training only
+ * @param itemIds autorec, multvae: the item vocabulary, one external id per input column
+ * @param basis autorec: {@code user} (rows are users over items). Item-based AutoRec is refused:
+ *     its rows are items over a fixed user vocabulary, so it cannot score a user it was not
+ *     trained on, which is what Recommend is for.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -37,13 +59,24 @@ public record AutoencoderSpec(
     String activation,
     String outputActivation,
     String loss,
-    Standardization standardization) {
+    Standardization standardization,
+    List<Integer> inputShape,
+    List<Integer> convChannels,
+    Double beta,
+    Integer klAnnealSteps,
+    Double inputDropout,
+    List<String> conditionLabels,
+    Corruption noise,
+    Regularization regularization,
+    List<String> itemIds,
+    String basis) {
 
   private static final Set<String> ACTIVATIONS = Set.of("relu", "tanh", "sigmoid");
   private static final Set<String> OUTPUT_ACTIVATIONS = Set.of("sigmoid", "identity");
   private static final Set<String> LOSSES = Set.of("mse", "bce");
   /** Refuse absurd layer sizes before they become an out-of-memory on the engine. */
   static final int MAX_WIDTH = 1 << 16;
+  static final int MAX_CONV_CHANNELS = 1024;
 
   private static final ObjectMapper JSON = new ObjectMapper()
       .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
@@ -51,6 +84,15 @@ public record AutoencoderSpec(
   public AutoencoderSpec {
     if (family == null) {
       throw new InvalidSpecException("spec has no family");
+    }
+    if (family == Family.CONV_AE && (inputShape == null || inputShape.size() != 3)) {
+      throw new InvalidSpecException("conv_ae needs inputShape [channels, height, width], got " + inputShape);
+    }
+    if (inputDim == 0 && family == Family.CONV_AE) {
+      inputDim = (int) Math.min(Integer.MAX_VALUE, (long) inputShape.get(0) * inputShape.get(1) * inputShape.get(2));
+    }
+    if (inputDim == 0 && family.recommender() && itemIds != null) {
+      inputDim = itemIds.size();
     }
     requireWidth("inputDim", inputDim);
     requireWidth("latentDim", latentDim);
@@ -61,7 +103,17 @@ public record AutoencoderSpec(
     activation = oneOf("activation", activation == null ? "relu" : activation, ACTIVATIONS);
     outputActivation = oneOf("outputActivation", outputActivation == null ? "identity" : outputActivation,
         OUTPUT_ACTIVATIONS);
-    loss = oneOf("loss", loss == null ? "mse" : loss, LOSSES);
+    if (family == Family.MULTVAE) {
+      if (loss != null && !loss.trim().equalsIgnoreCase("multinomial")) {
+        throw new InvalidSpecException("multvae's loss is multinomial (softmax likelihood), got '" + loss + "'");
+      }
+      loss = "multinomial";
+      if (!outputActivation.equals("identity")) {
+        throw new InvalidSpecException("multvae's decoder outputs logits: outputActivation must be identity");
+      }
+    } else {
+      loss = oneOf("loss", loss == null ? "mse" : loss, LOSSES);
+    }
     if (loss.equals("bce") && !outputActivation.equals("sigmoid")) {
       throw new InvalidSpecException("loss bce needs outputActivation sigmoid (outputs must be in (0, 1))");
     }
@@ -69,6 +121,109 @@ public record AutoencoderSpec(
       throw new InvalidSpecException("standardization has " + standardization.means().length
           + " features, inputDim is " + inputDim);
     }
+
+    // Image shape (conv_ae).
+    onlyFor("inputShape", inputShape, family, Family.CONV_AE);
+    onlyFor("convChannels", convChannels, family, Family.CONV_AE);
+    if (family == Family.CONV_AE) {
+      if (inputShape == null || inputShape.size() != 3) {
+        throw new InvalidSpecException("conv_ae needs inputShape [channels, height, width], got " + inputShape);
+      }
+      inputShape = List.copyOf(inputShape);
+      for (int i = 0; i < 3; i++) {
+        requireWidth("inputShape[" + i + "]", inputShape.get(i));
+      }
+      long pixels = (long) inputShape.get(0) * inputShape.get(1) * inputShape.get(2);
+      if (pixels != inputDim) {
+        throw new InvalidSpecException("inputShape " + inputShape + " has " + pixels + " values, inputDim is "
+            + inputDim);
+      }
+      convChannels = List.copyOf(convChannels == null ? List.of(8, 16) : convChannels);
+      if (convChannels.isEmpty()) {
+        throw new InvalidSpecException("convChannels needs at least one stage");
+      }
+      for (int i = 0; i < convChannels.size(); i++) {
+        int c = convChannels.get(i);
+        if (c < 1 || c > MAX_CONV_CHANNELS) {
+          throw new InvalidSpecException("convChannels[" + i + "] must be in [1, " + MAX_CONV_CHANNELS + "], got " + c);
+        }
+      }
+      int minSide = 1 << convChannels.size();
+      if (inputShape.get(1) < minSide || inputShape.get(2) < minSide) {
+        throw new InvalidSpecException(convChannels.size() + " pooling stages halve the image " + convChannels.size()
+            + " times: height and width must be at least " + minSide + ", inputShape is " + inputShape);
+      }
+    }
+
+    // Variational families.
+    onlyFor("beta", beta, family, Family.VAE, Family.CVAE, Family.MULTVAE);
+    onlyFor("klAnnealSteps", klAnnealSteps, family, Family.VAE, Family.CVAE, Family.MULTVAE);
+    onlyFor("inputDropout", inputDropout, family, Family.MULTVAE);
+    if (family.variational()) {
+      beta = beta == null ? (family == Family.MULTVAE ? 0.2 : 1.0) : beta;
+      if (!(beta >= 0) || !Double.isFinite(beta)) {
+        throw new InvalidSpecException("beta must be finite and >= 0, got " + beta);
+      }
+      klAnnealSteps = klAnnealSteps == null ? 0 : klAnnealSteps;
+      if (klAnnealSteps < 0) {
+        throw new InvalidSpecException("klAnnealSteps must be >= 0, got " + klAnnealSteps);
+      }
+    }
+    if (family == Family.MULTVAE) {
+      inputDropout = inputDropout == null ? 0.5 : inputDropout;
+      if (!(inputDropout >= 0 && inputDropout < 1)) {
+        throw new InvalidSpecException("inputDropout must be in [0, 1), got " + inputDropout);
+      }
+    }
+
+    // Conditions (cvae).
+    onlyFor("conditionLabels", conditionLabels, family, Family.CVAE);
+    if (family == Family.CVAE) {
+      conditionLabels = uniqueNames("conditionLabels", conditionLabels, "cvae needs conditionLabels, such as [\"0\", \"1\"]");
+    }
+
+    // Denoising and regularizers.
+    onlyFor("noise", noise, family, Family.DAE);
+    onlyFor("regularization", regularization, family, Family.AE, Family.DAE);
+    if (family == Family.DAE) {
+      noise = noise == null ? Corruption.gaussian(0.1) : noise;
+      if (noise.gaussianSigma() == 0 && noise.maskProbability() == 0 && noise.saltPepperProbability() == 0) {
+        throw new InvalidSpecException("dae noise must corrupt: set gaussianSigma, maskProbability or saltPepperProbability");
+      }
+    }
+
+    // Recommenders.
+    onlyFor("itemIds", itemIds, family, Family.AUTOREC, Family.MULTVAE);
+    onlyFor("basis", basis, family, Family.AUTOREC);
+    if (family.recommender()) {
+      itemIds = uniqueNames("itemIds", itemIds, family.id() + " needs itemIds, the item vocabulary");
+      if (itemIds.size() != inputDim) {
+        throw new InvalidSpecException("itemIds has " + itemIds.size() + " items, inputDim is " + inputDim);
+      }
+      if (standardization != null) {
+        throw new InvalidSpecException(family.id() + " takes interaction vectors as they are: drop the standardization");
+      }
+    }
+    if (family == Family.AUTOREC) {
+      basis = basis == null ? "user" : basis.trim().toLowerCase(Locale.ROOT);
+      if (basis.equals("item")) {
+        throw new InvalidSpecException("item-based AutoRec is not supported: its rows are items over the training "
+            + "users, so it cannot score a user it was not trained on; use basis user");
+      }
+      if (!basis.equals("user")) {
+        throw new InvalidSpecException("basis must be user, got '" + basis + "'");
+      }
+      if (!loss.equals("mse")) {
+        throw new InvalidSpecException("autorec predicts explicit ratings: loss must be mse");
+      }
+    }
+  }
+
+  /** The eight-field form every family had before family-specific fields existed. */
+  public AutoencoderSpec(Family family, int inputDim, int latentDim, List<Integer> hiddenLayers, String activation,
+      String outputActivation, String loss, Standardization standardization) {
+    this(family, inputDim, latentDim, hiddenLayers, activation, outputActivation, loss, standardization,
+        null, null, null, null, null, null, null, null, null, null);
   }
 
   /** A dense autoencoder with ReLU hidden layers. */
@@ -77,8 +232,78 @@ public record AutoencoderSpec(
     return new AutoencoderSpec(Family.AE, inputDim, latentDim, hiddenLayers, "relu", outputActivation, loss, null);
   }
 
+  /** A beta-VAE with ReLU hidden layers. */
+  public static AutoencoderSpec vae(int inputDim, List<Integer> hiddenLayers, int latentDim, String outputActivation,
+      String loss, double beta) {
+    return new AutoencoderSpec(Family.VAE, inputDim, latentDim, hiddenLayers, "relu", outputActivation, loss, null,
+        null, null, beta, null, null, null, null, null, null, null);
+  }
+
+  /** A conditional VAE over the given labels, with ReLU hidden layers. */
+  public static AutoencoderSpec cvae(int inputDim, List<Integer> hiddenLayers, int latentDim, String outputActivation,
+      String loss, double beta, List<String> conditionLabels) {
+    return new AutoencoderSpec(Family.CVAE, inputDim, latentDim, hiddenLayers, "relu", outputActivation, loss, null,
+        null, null, beta, null, null, conditionLabels, null, null, null, null);
+  }
+
+  /** A denoising autoencoder trained on inputs corrupted by {@code noise}. */
+  public static AutoencoderSpec dae(int inputDim, List<Integer> hiddenLayers, int latentDim, String outputActivation,
+      String loss, Corruption noise) {
+    return new AutoencoderSpec(Family.DAE, inputDim, latentDim, hiddenLayers, "relu", outputActivation, loss, null,
+        null, null, null, null, null, null, noise, null, null, null);
+  }
+
+  /** A convolutional autoencoder over images of {@code inputShape} = [channels, height, width]. */
+  public static AutoencoderSpec conv(List<Integer> inputShape, List<Integer> convChannels, List<Integer> hiddenLayers,
+      int latentDim, String outputActivation, String loss) {
+    return new AutoencoderSpec(Family.CONV_AE, 0, latentDim, hiddenLayers, "relu", outputActivation, loss, null,
+        inputShape, convChannels, null, null, null, null, null, null, null, null);
+  }
+
+  /** User-based AutoRec over {@code itemIds}: sigmoid hidden layers, identity output, masked mse. */
+  public static AutoencoderSpec autorec(List<String> itemIds, List<Integer> hiddenLayers, int latentDim) {
+    return new AutoencoderSpec(Family.AUTOREC, 0, latentDim, hiddenLayers, "sigmoid", "identity", "mse", null,
+        null, null, null, null, null, null, null, null, itemIds, null);
+  }
+
+  /** Mult-VAE over {@code itemIds}: tanh hidden layers as in the paper. */
+  public static AutoencoderSpec multvae(List<String> itemIds, List<Integer> hiddenLayers, int latentDim, double beta,
+      int klAnnealSteps, double inputDropout) {
+    return new AutoencoderSpec(Family.MULTVAE, 0, latentDim, hiddenLayers, "tanh", "identity", null, null,
+        null, null, beta, klAnnealSteps, inputDropout, null, null, null, itemIds, null);
+  }
+
   public AutoencoderSpec withStandardization(Standardization s) {
-    return new AutoencoderSpec(family, inputDim, latentDim, hiddenLayers, activation, outputActivation, loss, s);
+    return new AutoencoderSpec(family, inputDim, latentDim, hiddenLayers, activation, outputActivation, loss, s,
+        inputShape, convChannels, beta, klAnnealSteps, inputDropout, conditionLabels, noise, regularization, itemIds,
+        basis);
+  }
+
+  public AutoencoderSpec withRegularization(Regularization r) {
+    return new AutoencoderSpec(family, inputDim, latentDim, hiddenLayers, activation, outputActivation, loss,
+        standardization, inputShape, convChannels, beta, klAnnealSteps, inputDropout, conditionLabels, noise, r, itemIds,
+        basis);
+  }
+
+  public AutoencoderSpec withActivation(String a) {
+    return new AutoencoderSpec(family, inputDim, latentDim, hiddenLayers, a, outputActivation, loss,
+        standardization, inputShape, convChannels, beta, klAnnealSteps, inputDropout, conditionLabels, noise,
+        regularization, itemIds, basis);
+  }
+
+  /** Number of condition labels (cvae), else 0. */
+  public int conditionCount() {
+    return conditionLabels == null ? 0 : conditionLabels.size();
+  }
+
+  /** Width of the encoder's output: latentDim, or twice it (mean and log-variance) when variational. */
+  public int encoderOutputDim() {
+    return family.variational() ? 2 * latentDim : latentDim;
+  }
+
+  /** The score Reconstruct gives when the caller names none: neg_elbo for multvae, else the loss. */
+  public ScoreKind defaultScoreKind() {
+    return family == Family.MULTVAE ? ScoreKind.NEG_ELBO : ScoreKind.fromId(loss);
   }
 
   public String toJson() {
@@ -106,6 +331,39 @@ public record AutoencoderSpec(
     if (value < 1 || value > MAX_WIDTH) {
       throw new InvalidSpecException(field + " must be in [1, " + MAX_WIDTH + "], got " + value);
     }
+  }
+
+  private static void onlyFor(String field, Object value, Family family, Family... allowed) {
+    if (value == null) {
+      return;
+    }
+    for (Family f : allowed) {
+      if (f == family) {
+        return;
+      }
+    }
+    StringBuilder names = new StringBuilder();
+    for (Family f : allowed) {
+      names.append(names.length() == 0 ? "" : ", ").append(f.id());
+    }
+    throw new InvalidSpecException(field + " applies to " + names + ", not to family '" + family.id() + "'");
+  }
+
+  private static List<String> uniqueNames(String field, List<String> names, String missing) {
+    if (names == null || names.isEmpty()) {
+      throw new InvalidSpecException(missing);
+    }
+    Set<String> seen = new java.util.HashSet<>();
+    for (int i = 0; i < names.size(); i++) {
+      String n = names.get(i);
+      if (n == null || n.isBlank()) {
+        throw new InvalidSpecException(field + "[" + i + "] is blank");
+      }
+      if (!seen.add(n)) {
+        throw new InvalidSpecException(field + " lists '" + n + "' twice");
+      }
+    }
+    return List.copyOf(names);
   }
 
   private static String oneOf(String field, String value, Set<String> allowed) {

@@ -1,9 +1,12 @@
 package dev.aeserve.autoencoders;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -15,9 +18,13 @@ import java.util.Set;
  * @param method how the threshold was derived: percentile or mean_k_sigma
  * @param parameter the method's parameter (the percentile, or k)
  * @param sampleCount how many held-out normal rows it was computed from
+ * @param quantiles score quantiles of those rows, keyed by the quantile as text ("0.5", "0.99",
+ *     "1" is the maximum); null in calibrations stored before quantiles were recorded
  */
+@JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record Calibration(double threshold, String scoreKind, String method, double parameter, long sampleCount) {
+public record Calibration(double threshold, String scoreKind, String method, double parameter, long sampleCount,
+    Map<String, Double> quantiles) {
 
   private static final Set<String> SCORE_KINDS = Set.of("mse", "bce", "neg_elbo");
   private static final Set<String> METHODS = Set.of("percentile", "mean_k_sigma");
@@ -35,6 +42,17 @@ public record Calibration(double threshold, String scoreKind, String method, dou
     if (!METHODS.contains(method)) {
       throw new InvalidSpecException("calibration method must be one of " + METHODS + ", got '" + method + "'");
     }
+    quantiles = quantiles == null ? null : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(quantiles));
+  }
+
+  /** A calibration without recorded quantiles. */
+  public Calibration(double threshold, String scoreKind, String method, double parameter, long sampleCount) {
+    this(threshold, scoreKind, method, parameter, sampleCount, null);
+  }
+
+  /** Whether a score is anomalous under this calibration: strictly above the threshold. */
+  public boolean isAnomalous(double score) {
+    return score > threshold;
   }
 
   /** For people: for example "99th percentile of 6000 held-out rows". */

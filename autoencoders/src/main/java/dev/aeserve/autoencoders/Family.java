@@ -15,8 +15,23 @@ import java.util.stream.Collectors;
  * with {@link InvalidSpecException} rather than half-served.
  */
 public enum Family {
-  /** Dense autoencoder: encoder and decoder are stacks of fully connected layers. */
-  AE("ae", EnumSet.of(Rpc.ENCODE, Rpc.DECODE, Rpc.RECONSTRUCT));
+  /**
+   * Dense autoencoder: encoder and decoder are stacks of fully connected layers. Sparse and
+   * contractive autoencoders are this family with a {@link Regularization} in the spec.
+   */
+  AE("ae", EnumSet.of(Rpc.ENCODE, Rpc.DECODE, Rpc.RECONSTRUCT)),
+  /** Denoising autoencoder: dense, trained to undo the spec's {@link Corruption}. */
+  DAE("dae", EnumSet.of(Rpc.ENCODE, Rpc.DECODE, Rpc.RECONSTRUCT, Rpc.DENOISE)),
+  /** Beta-VAE: the encoder gives a mean and a log-variance per latent dimension. */
+  VAE("vae", EnumSet.of(Rpc.ENCODE, Rpc.DECODE, Rpc.RECONSTRUCT, Rpc.SAMPLE)),
+  /** Conditional VAE: a one-hot label joins the encoder's input and the decoder's latent. */
+  CVAE("cvae", EnumSet.of(Rpc.ENCODE, Rpc.DECODE, Rpc.RECONSTRUCT, Rpc.SAMPLE)),
+  /** Convolutional autoencoder over images given as flattened rows of the spec's inputShape. */
+  CONV_AE("conv_ae", EnumSet.of(Rpc.ENCODE, Rpc.DECODE, Rpc.RECONSTRUCT)),
+  /** User-based AutoRec over explicit ratings; the loss sees observed entries only. */
+  AUTOREC("autorec", EnumSet.of(Rpc.ENCODE, Rpc.RECONSTRUCT, Rpc.RECOMMEND)),
+  /** Mult-VAE (Liang et al. 2018) over implicit feedback: multinomial likelihood, annealed KL. */
+  MULTVAE("multvae", EnumSet.of(Rpc.ENCODE, Rpc.RECONSTRUCT, Rpc.RECOMMEND));
 
   private final String id;
   private final Set<Rpc> served;
@@ -34,6 +49,21 @@ public enum Family {
 
   public Set<Rpc> servedRpcs() {
     return served;
+  }
+
+  /** Whether the encoder outputs a mean and a log-variance (vae, cvae, multvae). */
+  public boolean variational() {
+    return this == VAE || this == CVAE || this == MULTVAE;
+  }
+
+  /** Whether rows come with a condition label (cvae). */
+  public boolean conditional() {
+    return this == CVAE;
+  }
+
+  /** Whether rows are users' interaction vectors over an item vocabulary (autorec, multvae). */
+  public boolean recommender() {
+    return this == AUTOREC || this == MULTVAE;
   }
 
   public boolean serves(Rpc rpc) {

@@ -18,10 +18,20 @@ import java.util.Objects;
  * @param epochs epochs run
  * @param seconds wall time of the run
  * @param engine the engine it ran on
+ * @param scoreKind the Reconstruct score the held-out rows were scored with (the spec's default)
+ * @param heldOutMeanScore the mean of those scores; for autorec heldOutMse and the scores count
+ *     observed ratings only
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record TrainingMetrics(String loss, double finalTrainLoss, double heldOutMse, Double heldOutBce,
-    int rowsTrained, int rowsHeldOut, int epochs, double seconds, EngineKind engine) {
+    int rowsTrained, int rowsHeldOut, int epochs, double seconds, EngineKind engine, String scoreKind,
+    Double heldOutMeanScore) {
+
+  /** Metrics without the held-out score summary. */
+  public TrainingMetrics(String loss, double finalTrainLoss, double heldOutMse, Double heldOutBce,
+      int rowsTrained, int rowsHeldOut, int epochs, double seconds, EngineKind engine) {
+    this(loss, finalTrainLoss, heldOutMse, heldOutBce, rowsTrained, rowsHeldOut, epochs, seconds, engine, null, null);
+  }
 
   private static final ObjectMapper JSON = new ObjectMapper()
       .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);

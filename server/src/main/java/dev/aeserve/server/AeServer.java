@@ -63,7 +63,7 @@ public final class AeServer implements AutoCloseable {
     this.server = builder
         .maxInboundMessageSize(config.maxMessageBytes())
         .addService(ServerInterceptors.intercept(
-            new AutoencoderService(resolver, runtime, codec, metrics, Ticker.SYSTEM), Actor.interceptor()))
+            new AutoencoderService(resolver, runtime, codec, config.maxRowsPerRequest(), metrics, Ticker.SYSTEM), Actor.interceptor()))
         .addService(ServerInterceptors.intercept(
             new RegistryService(registry, new UploadValidator(config.engine()), config.maxArtifactBytes()),
             Actor.interceptor()))

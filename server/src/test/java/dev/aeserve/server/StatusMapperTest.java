@@ -8,6 +8,7 @@ import dev.aeserve.autoencoders.InvalidInputException;
 import dev.aeserve.autoencoders.InvalidSpecException;
 import dev.aeserve.autoencoders.Rpc;
 import dev.aeserve.autoencoders.RpcNotServedException;
+import dev.aeserve.autoencoders.UnknownItemsException;
 import dev.aeserve.registry.ArtifactIntegrityException;
 import dev.aeserve.registry.InvalidRegistryRequestException;
 import dev.aeserve.registry.ModelAlreadyExistsException;
@@ -40,6 +41,7 @@ class StatusMapperTest {
         Arguments.of(new IncompatibleWeightsException("m"), Status.Code.INVALID_ARGUMENT),
         Arguments.of(new InvalidRegistryRequestException("m"), Status.Code.INVALID_ARGUMENT),
         Arguments.of(new RegistryNotFoundException("m"), Status.Code.NOT_FOUND),
+        Arguments.of(new UnknownItemsException(0, java.util.List.of("x")), Status.Code.NOT_FOUND),
         Arguments.of(new ModelAlreadyExistsException("m"), Status.Code.ALREADY_EXISTS),
         Arguments.of(new RpcNotServedException(Family.AE, Rpc.SAMPLE), Status.Code.FAILED_PRECONDITION),
         Arguments.of(new LatentSpaceMismatchException("m"), Status.Code.FAILED_PRECONDITION),
@@ -58,6 +60,7 @@ class StatusMapperTest {
   @ParameterizedTest
   @MethodSource("table")
   void mapsDomainExceptionsToTheirCodeWithTheirMessage(RuntimeException e, Status.Code code) {
+    // (each row's message passes through unchanged)
     StatusRuntimeException s = StatusMapper.toStatus(e);
     assertThat(s.getStatus().getCode()).isEqualTo(code);
     assertThat(s.getStatus().getDescription()).isEqualTo(e.getMessage());

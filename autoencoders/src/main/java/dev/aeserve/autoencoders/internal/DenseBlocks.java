@@ -33,26 +33,32 @@ import java.util.List;
 public final class DenseBlocks {
   private DenseBlocks() {}
 
-  /** Layer widths from input to latent, such as [784, 128, 64, 32]. */
+  /**
+   * Layer widths from input to latent, such as [784, 128, 64, 32]. A cvae's input carries the
+   * one-hot condition after the features; a variational encoder ends in mean and log-variance,
+   * twice latentDim wide.
+   */
   public static int[] encoderWidths(AutoencoderSpec spec) {
     List<Integer> hidden = spec.hiddenLayers();
     int[] widths = new int[hidden.size() + 2];
-    widths[0] = spec.inputDim();
+    widths[0] = spec.inputDim() + spec.conditionCount();
     for (int i = 0; i < hidden.size(); i++) {
       widths[i + 1] = hidden.get(i);
     }
-    widths[widths.length - 1] = spec.latentDim();
+    widths[widths.length - 1] = spec.encoderOutputDim();
     return widths;
   }
 
-  /** Layer widths from latent to output: the encoder's reversed. */
+  /** Layer widths from latent (plus a cvae's one-hot condition) to output, hidden layers mirrored. */
   public static int[] decoderWidths(AutoencoderSpec spec) {
-    int[] enc = encoderWidths(spec);
-    int[] dec = new int[enc.length];
-    for (int i = 0; i < enc.length; i++) {
-      dec[i] = enc[enc.length - 1 - i];
+    List<Integer> hidden = spec.hiddenLayers();
+    int[] widths = new int[hidden.size() + 2];
+    widths[0] = spec.latentDim() + spec.conditionCount();
+    for (int i = 0; i < hidden.size(); i++) {
+      widths[i + 1] = hidden.get(hidden.size() - 1 - i);
     }
-    return dec;
+    widths[widths.length - 1] = spec.inputDim();
+    return widths;
   }
 
   public static SequentialBlock encoder(AutoencoderSpec spec) {
@@ -75,7 +81,7 @@ public final class DenseBlocks {
     return block;
   }
 
-  private static Block activation(String name) {
+  static Block activation(String name) {
     return switch (name) {
       case "relu" -> Activation.reluBlock();
       case "tanh" -> Activation.tanhBlock();
@@ -89,7 +95,7 @@ public final class DenseBlocks {
     return new WeightsArtifact(save(encoder), save(decoder));
   }
 
-  private static byte[] save(Block block) {
+  static byte[] save(Block block) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (DataOutputStream out = new DataOutputStream(bytes)) {
       block.saveParameters(out);

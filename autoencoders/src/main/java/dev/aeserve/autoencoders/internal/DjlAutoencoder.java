@@ -9,19 +9,39 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.training.ParameterStore;
 import dev.aeserve.autoencoders.Autoencoder;
 import dev.aeserve.autoencoders.AutoencoderSpec;
+import dev.aeserve.autoencoders.Conditions;
+import dev.aeserve.autoencoders.Corruption;
+import dev.aeserve.autoencoders.Denoising;
+import dev.aeserve.autoencoders.Encoding;
 import dev.aeserve.autoencoders.EngineKind;
+import dev.aeserve.autoencoders.Family;
 import dev.aeserve.autoencoders.InputValidation;
+import dev.aeserve.autoencoders.Interaction;
+import dev.aeserve.autoencoders.Interpolation;
+import dev.aeserve.autoencoders.InvalidInputException;
+import dev.aeserve.autoencoders.ItemVocabulary;
+import dev.aeserve.autoencoders.LatentSampler;
 import dev.aeserve.autoencoders.Matrix;
+import dev.aeserve.autoencoders.Ranking;
+import dev.aeserve.autoencoders.RecommendOptions;
+import dev.aeserve.autoencoders.Recommendations;
 import dev.aeserve.autoencoders.Reconstruction;
-import dev.aeserve.autoencoders.ReconstructionLoss;
 import dev.aeserve.autoencoders.Rpc;
+import dev.aeserve.autoencoders.Samples;
+import dev.aeserve.autoencoders.ScoreKind;
+import dev.aeserve.autoencoders.ScoredItem;
 import dev.aeserve.autoencoders.WeightsArtifact;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
- * A dense autoencoder on a DJL engine.
+ * Any family's autoencoder on a DJL engine. The blocks compute; everything family-specific
+ * around them (conditions, splitting mean and log-variance, sampling, softmax, scores, ranking)
+ * happens in Java, identically on both engines.
  *
  * <p>Threading: the blocks and their parameters are shared and only read. Each call creates its
  * own sub-manager of the model's manager, so every array it allocates is freed when the call
@@ -31,12 +51,23 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * {@link Engines#computeLock}; PyTorch computes concurrently.
  */
 public final class DjlAutoencoder implements Autoencoder {
+  /**
+   * Rows per engine call when decoding for Sample. MKL's GEMM (MXNet) picks kernels by the
+   * number of rows, so a row decoded among 45 can differ in the last bit from the same row
+   * decoded among 5 (measured: 6e-8). Sample therefore decodes in zero-padded blocks of exactly
+   * this many rows, so a request's bytes depend only on its own rows, whatever else is computed.
+   */
+  public static final int SAMPLE_BLOCK_ROWS = 32;
+
+  /** Users per Recommend call, bounding the dense rows x items matrix one call builds. */
+  public static final int MAX_USERS = 4096;
+
   private final AutoencoderSpec spec;
   private final EngineKind engine;
   private final NDManager manager;
   private final SequentialBlock encoder;
   private final SequentialBlock decoder;
-  private final ReconstructionLoss loss;
+  private final ItemVocabulary vocabulary;
   private final ReentrantLock computeLock;
   private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
   private boolean closed;
@@ -48,7 +79,7 @@ public final class DjlAutoencoder implements Autoencoder {
     this.manager = manager;
     this.encoder = encoder;
     this.decoder = decoder;
-    this.loss = ReconstructionLoss.of(spec);
+    this.vocabulary = spec.family().recommender() ? ItemVocabulary.of(spec) : null;
     this.computeLock = Engines.computeLock(engine);
   }
 
@@ -56,10 +87,10 @@ public final class DjlAutoencoder implements Autoencoder {
   public static DjlAutoencoder load(AutoencoderSpec spec, WeightsArtifact artifact, EngineKind engine) {
     NDManager manager = Engines.engine(engine).newBaseManager();
     try {
-      SequentialBlock encoder = DenseBlocks.encoder(spec);
-      SequentialBlock decoder = DenseBlocks.decoder(spec);
-      DenseBlocks.load(encoder, artifact.encoder(), "encoder", DenseBlocks.encoderWidths(spec), manager);
-      DenseBlocks.load(decoder, artifact.decoder(), "decoder", DenseBlocks.decoderWidths(spec), manager);
+      Architecture architecture = Architecture.of(spec);
+      SequentialBlock encoder = architecture.newEncoder();
+      SequentialBlock decoder = architecture.newDecoder();
+      architecture.load(encoder, decoder, artifact, manager);
       return new DjlAutoencoder(spec, engine, manager, encoder, decoder);
     } catch (RuntimeException | Error e) {
       manager.close();
@@ -78,29 +109,274 @@ public final class DjlAutoencoder implements Autoencoder {
   }
 
   @Override
-  public Matrix encode(Matrix x) {
+  public Encoding encode(Matrix x, Conditions conditions, Long sampleSeed) {
     spec.family().requireServes(Rpc.ENCODE);
-    InputValidation.requireInput(spec, x);
-    float[] z = compute(standardize(x), x.rows(), spec.inputDim(), encoder);
-    return new Matrix(x.rows(), spec.latentDim(), z);
+    requireInput(x);
+    int[] c = resolve(conditions, x.rows());
+    if (sampleSeed != null && !spec.family().variational()) {
+      throw new InvalidInputException("family '" + spec.family().id()
+          + "' is deterministic: it has no posterior to sample z from");
+    }
+    Matrix h = runEncoder(x, c);
+    if (!spec.family().variational()) {
+      return new Encoding(h, null, null);
+    }
+    Matrix[] parts = split(h);
+    Matrix sample = null;
+    if (sampleSeed != null) {
+      Matrix eps = LatentSampler.sample(x.rows(), spec.latentDim(), sampleSeed, 1.0);
+      float[] s = new float[eps.data().length];
+      for (int i = 0; i < s.length; i++) {
+        s[i] = (float) (parts[0].data()[i] + Math.exp(0.5 * parts[1].data()[i]) * eps.data()[i]);
+      }
+      sample = new Matrix(x.rows(), spec.latentDim(), s);
+    }
+    return new Encoding(parts[0], parts[1], sample);
   }
 
   @Override
-  public Matrix decode(Matrix z) {
+  public Matrix decode(Matrix z, Conditions conditions) {
     spec.family().requireServes(Rpc.DECODE);
     InputValidation.requireLatent(spec, z);
-    float[] x = compute(z.data(), z.rows(), spec.latentDim(), decoder);
-    return unstandardize(new Matrix(z.rows(), spec.inputDim(), x));
+    return decodeChecked(z, resolve(conditions, z.rows()));
   }
 
   @Override
-  public Reconstruction reconstruct(Matrix x) {
+  public Reconstruction reconstruct(Matrix x, ScoreKind kind, Conditions conditions) {
     spec.family().requireServes(Rpc.RECONSTRUCT);
+    ScoreKind score = kind == null ? spec.defaultScoreKind() : kind;
+    if (score == ScoreKind.NEG_ELBO && !spec.family().variational()) {
+      throw new InvalidInputException("score neg_elbo needs a variational family (vae, cvae, multvae); family '"
+          + spec.family().id() + "' scores mse or bce");
+    }
+    if (score == ScoreKind.BCE && spec.family() == Family.AUTOREC) {
+      throw new InvalidInputException("autorec predicts ratings: it scores mse over observed ratings");
+    }
+    requireInput(x);
+    int[] c = resolve(conditions, x.rows());
+    return Scores.score(spec, x, forward(x, c), score);
+  }
+
+  @Override
+  public Samples sample(int count, long seed, double temperature, Conditions conditions) {
+    spec.family().requireServes(Rpc.SAMPLE);
+    Matrix z = LatentSampler.sample(count, spec.latentDim(), seed, temperature);
+    int[] c = resolve(conditions, count);
+    return new Samples(z, decodeInBlocks(z, c), seed);
+  }
+
+  @Override
+  public Samples interpolateLatents(float[] from, float[] to, int steps, Interpolation kind, Conditions conditions) {
+    spec.family().requireServes(Rpc.SAMPLE);
+    Objects.requireNonNull(kind, "kind");
+    requireEndpoint(from, spec.latentDim(), "latent", "latentDim");
+    requireEndpoint(to, spec.latentDim(), "latent", "latentDim");
+    Matrix path = kind.path(from, to, steps);
+    return new Samples(path, decodeInBlocks(path, resolve(conditions, steps)), 0);
+  }
+
+  @Override
+  public Samples interpolateInputs(float[] from, float[] to, int steps, Interpolation kind, Conditions conditions) {
+    spec.family().requireServes(Rpc.SAMPLE);
+    Objects.requireNonNull(kind, "kind");
+    requireEndpoint(from, spec.inputDim(), "input", "inputDim");
+    requireEndpoint(to, spec.inputDim(), "input", "inputDim");
+    float[] both = new float[2 * spec.inputDim()];
+    System.arraycopy(from, 0, both, 0, from.length);
+    System.arraycopy(to, 0, both, from.length, to.length);
+    Matrix x = new Matrix(2, spec.inputDim(), both);
+    requireInput(x);
+    Matrix h = runEncoder(x, resolve(conditions, 2));
+    Matrix z = spec.family().variational() ? split(h)[0] : h;
+    Matrix path = kind.path(z.row(0), z.row(1), steps);
+    return new Samples(path, decodeInBlocks(path, resolve(conditions, steps)), 0);
+  }
+
+  @Override
+  public Matrix denoise(Matrix noisy) {
+    spec.family().requireServes(Rpc.DENOISE);
+    requireInput(noisy);
+    return forward(noisy, null).output;
+  }
+
+  @Override
+  public Denoising denoise(Matrix clean, Corruption corruption, long seed) {
+    spec.family().requireServes(Rpc.DENOISE);
+    Objects.requireNonNull(corruption, "corruption");
+    requireInput(clean);
+    Matrix corrupted = corruption.apply(clean, seed);
+    return new Denoising(corrupted, forward(corrupted, null).output);
+  }
+
+  @Override
+  public Matrix scoreItems(Matrix interactions) {
+    spec.family().requireServes(Rpc.RECOMMEND);
+    requireInput(interactions);
+    return forward(interactions, null).raw;
+  }
+
+  @Override
+  public List<Recommendations> recommend(List<List<Interaction>> users, RecommendOptions options) {
+    spec.family().requireServes(Rpc.RECOMMEND);
+    Objects.requireNonNull(options, "options");
+    if (users == null || users.isEmpty()) {
+      throw new InvalidInputException("no users to recommend for");
+    }
+    if (users.size() > MAX_USERS) {
+      throw new InvalidInputException(users.size() + " users in one call; at most " + MAX_USERS);
+    }
+    int items = vocabulary.size();
+    List<String> sharedUnknown = new ArrayList<>();
+    int[] candidates = options.candidates().isEmpty() ? null
+        : vocabulary.indices(options.candidates(), sharedUnknown);
+    int[] excludedItems = vocabulary.indices(options.excluded(), sharedUnknown);
+    float[] rows = new float[users.size() * items];
+    List<ItemVocabulary.HistoryRow> histories = new ArrayList<>();
+    for (int u = 0; u < users.size(); u++) {
+      ItemVocabulary.HistoryRow h = vocabulary.row(u, users.get(u));
+      System.arraycopy(h.values(), 0, rows, u * items, items);
+      histories.add(h);
+    }
+    Matrix scores = scoreItems(new Matrix(users.size(), items, rows));
+    List<Recommendations> out = new ArrayList<>();
+    for (int u = 0; u < users.size(); u++) {
+      boolean[] excluded = new boolean[items];
+      for (int i : excludedItems) {
+        excluded[i] = true;
+      }
+      if (options.excludeSeen()) {
+        for (int i : histories.get(u).seen()) {
+          excluded[i] = true;
+        }
+      }
+      float[] userScores = scores.row(u);
+      int[] top = candidates != null && candidates.length == 0 ? new int[0]
+          : Ranking.topK(userScores, options.k(), excluded, candidates);
+      List<ScoredItem> ranked = new ArrayList<>(top.length);
+      for (int i : top) {
+        ranked.add(new ScoredItem(vocabulary.id(i), userScores[i]));
+      }
+      List<String> unknown = new ArrayList<>(histories.get(u).unknownItemIds());
+      for (String id : sharedUnknown) {
+        if (!unknown.contains(id)) {
+          unknown.add(id);
+        }
+      }
+      out.add(new Recommendations(ranked, unknown));
+    }
+    return out;
+  }
+
+  /** The forward pass of Reconstruct, Denoise and Recommend. */
+  private Forward forward(Matrix x, int[] c) {
+    Matrix mean;
+    Matrix logVar = null;
+    Matrix raw;
+    if (!spec.family().variational() && spec.conditionCount() == 0) {
+      // One engine call through both blocks, exactly as before families existed.
+      float[] out = compute(Inputs.encoderInput(spec, x.data(), x.rows(), c), x.rows(),
+          Architecture.of(spec).encoderInputWidth(), encoder, decoder);
+      raw = new Matrix(x.rows(), spec.inputDim(), out);
+      mean = null;
+    } else {
+      Matrix h = runEncoder(x, c);
+      Matrix[] parts = spec.family().variational() ? split(h) : new Matrix[] {h, null};
+      mean = parts[0];
+      logVar = parts[1];
+      raw = runDecoder(mean, c);
+    }
+    return new Forward(raw, postprocess(raw), mean, logVar);
+  }
+
+  /** Raw decoder output (logits for multvae, standardized space elsewhere), output in input units, posterior. */
+  record Forward(Matrix raw, Matrix output, Matrix mean, Matrix logVariance) {}
+
+  private Matrix decodeChecked(Matrix z, int[] c) {
+    return postprocess(runDecoder(z, c));
+  }
+
+  /** Decodes in fixed-shape blocks of {@link #SAMPLE_BLOCK_ROWS} rows, the last one zero-padded. */
+  private Matrix decodeInBlocks(Matrix z, int[] c) {
+    int latent = z.cols();
+    float[] out = new float[z.rows() * spec.inputDim()];
+    for (int from = 0; from < z.rows(); from += SAMPLE_BLOCK_ROWS) {
+      int n = Math.min(SAMPLE_BLOCK_ROWS, z.rows() - from);
+      float[] block = new float[SAMPLE_BLOCK_ROWS * latent];
+      System.arraycopy(z.data(), from * latent, block, 0, n * latent);
+      int[] blockConditions = null;
+      if (c != null) {
+        blockConditions = new int[SAMPLE_BLOCK_ROWS];
+        System.arraycopy(c, from, blockConditions, 0, n);
+      }
+      Matrix decoded = decodeChecked(new Matrix(SAMPLE_BLOCK_ROWS, latent, block), blockConditions);
+      System.arraycopy(decoded.data(), 0, out, from * spec.inputDim(), n * spec.inputDim());
+    }
+    return new Matrix(z.rows(), spec.inputDim(), out);
+  }
+
+  private Matrix runEncoder(Matrix x, int[] c) {
+    float[] h = compute(Inputs.encoderInput(spec, x.data(), x.rows(), c), x.rows(),
+        Architecture.of(spec).encoderInputWidth(), encoder);
+    return new Matrix(x.rows(), spec.encoderOutputDim(), h);
+  }
+
+  private Matrix runDecoder(Matrix z, int[] c) {
+    float[] out = compute(Inputs.decoderInput(spec, z.data(), z.rows(), c), z.rows(),
+        Architecture.of(spec).decoderInputWidth(), decoder);
+    return new Matrix(z.rows(), spec.inputDim(), out);
+  }
+
+  /** Decoder output to input units: undo standardization; multvae's logits become probabilities. */
+  private Matrix postprocess(Matrix raw) {
+    float[] data = raw.data().clone();
+    if (spec.family() == Family.MULTVAE) {
+      Scores.softmaxRowsInPlace(data, raw.rows(), raw.cols());
+    } else if (spec.standardization() != null) {
+      spec.standardization().undoInPlace(data);
+    }
+    return new Matrix(raw.rows(), raw.cols(), data);
+  }
+
+  private Matrix[] split(Matrix h) {
+    int latent = spec.latentDim();
+    float[] mean = new float[h.rows() * latent];
+    float[] logVar = new float[h.rows() * latent];
+    for (int r = 0; r < h.rows(); r++) {
+      System.arraycopy(h.data(), r * 2 * latent, mean, r * latent, latent);
+      System.arraycopy(h.data(), r * 2 * latent + latent, logVar, r * latent, latent);
+    }
+    return new Matrix[] {new Matrix(h.rows(), latent, mean), new Matrix(h.rows(), latent, logVar)};
+  }
+
+  private int[] resolve(Conditions conditions, int rows) {
+    return Objects.requireNonNull(conditions, "conditions").resolve(spec, rows);
+  }
+
+  private void requireInput(Matrix x) {
     InputValidation.requireInput(spec, x);
-    float[] out = compute(standardize(x), x.rows(), spec.inputDim(), encoder, decoder);
-    Matrix reconstructed = unstandardize(new Matrix(x.rows(), spec.inputDim(), out));
-    Matrix errors = loss.elementwise(x, reconstructed);
-    return new Reconstruction(reconstructed, ReconstructionLoss.rowMeans(errors), errors);
+    if (spec.family() == Family.MULTVAE) {
+      float[] d = x.data();
+      for (int i = 0; i < d.length; i++) {
+        if (d[i] < 0) {
+          throw new InvalidInputException("input row " + (i / x.cols()) + ", column " + (i % x.cols()) + " is "
+              + d[i] + "; multvae takes interaction counts >= 0");
+        }
+      }
+    }
+  }
+
+  private static void requireEndpoint(float[] row, int width, String what, String field) {
+    Objects.requireNonNull(row, what);
+    if (row.length != width) {
+      throw new InvalidInputException("interpolation endpoint has " + row.length + " values, the model expects "
+          + width + " (" + field + ")");
+    }
+    for (int i = 0; i < row.length; i++) {
+      if (!Float.isFinite(row[i])) {
+        throw new InvalidInputException("interpolation endpoint column " + i + " is " + row[i]
+            + "; values must be finite");
+      }
+    }
   }
 
   private float[] compute(float[] input, int rows, int cols, Block... blocks) {
@@ -128,19 +404,6 @@ public final class DjlAutoencoder implements Autoencoder {
     } finally {
       lifecycle.readLock().unlock();
     }
-  }
-
-  private float[] standardize(Matrix x) {
-    AutoencoderSpec.Standardization s = spec.standardization();
-    return s == null ? x.data() : s.apply(x.data());
-  }
-
-  private Matrix unstandardize(Matrix y) {
-    AutoencoderSpec.Standardization s = spec.standardization();
-    if (s != null) {
-      s.undoInPlace(y.data());
-    }
-    return y;
   }
 
   @Override

@@ -12,11 +12,11 @@ import java.util.Objects;
  *
  * <p>Not thread-safe: its owner ({@link VersionScheduler}) calls it under one lock.
  */
-public final class BatchQueue<O> {
+public final class BatchQueue<I, O> {
 
   private final BatchPolicy policy;
   private final Ticker ticker;
-  private final ArrayDeque<Job<O>> jobs = new ArrayDeque<>();
+  private final ArrayDeque<Job<I, O>> jobs = new ArrayDeque<>();
   private int queuedRows;
   /** Moving average of nanoseconds per batch, for the retry hint of a full queue. */
   private long recentBatchNanos = 1_000_000;
@@ -34,7 +34,7 @@ public final class BatchQueue<O> {
    * Queues a job, or refuses it at once when the queue is full. Refusing is cheaper for everyone
    * than queueing work that would miss its deadline anyway.
    */
-  public void offer(Job<O> job) {
+  public void offer(Job<I, O> job) {
     if (queuedRows + job.rows() > policy.maxQueueRows() && !jobs.isEmpty()) {
       long batchesAhead = Math.max(1, queuedRows / policy.maxBatchRows());
       long retryMillis = Math.max(1, batchesAhead * recentBatchNanos / 1_000_000);
@@ -55,7 +55,7 @@ public final class BatchQueue<O> {
 
   /** When the oldest request arrived, or {@code Long.MAX_VALUE} when empty. */
   public long oldestEnqueuedNanos() {
-    Job<O> head = jobs.peekFirst();
+    Job<I, O> head = jobs.peekFirst();
     return head == null ? Long.MAX_VALUE : head.enqueuedNanos();
   }
 
@@ -83,13 +83,13 @@ public final class BatchQueue<O> {
    * completed exceptionally and left out: they are never computed. May return an empty list when
    * every waiting request was dropped.
    */
-  public List<Job<O>> takeBatch() {
+  public List<Job<I, O>> takeBatch() {
     long now = ticker.nanos();
-    List<Job<O>> batch = new ArrayList<>();
+    List<Job<I, O>> batch = new ArrayList<>();
     int rows = 0;
     int target = targetRows();
     while (!jobs.isEmpty()) {
-      Job<O> next = jobs.peekFirst();
+      Job<I, O> next = jobs.peekFirst();
       if (dropIfDead(next, now)) {
         jobs.pollFirst();
         queuedRows -= next.rows();
@@ -113,7 +113,7 @@ public final class BatchQueue<O> {
 
   /** Completes every waiting request with {@code failure} (on shutdown without drain). */
   public void failAll(RuntimeException failure) {
-    for (Job<O> j : jobs) {
+    for (Job<I, O> j : jobs) {
       j.result().completeExceptionally(failure);
     }
     jobs.clear();
@@ -129,7 +129,7 @@ public final class BatchQueue<O> {
     }
     int best = -1;
     int prefix = 0;
-    for (Job<O> j : jobs) {
+    for (Job<I, O> j : jobs) {
       prefix += j.rows();
       if (prefix > policy.maxBatchRows()) {
         break;
@@ -141,7 +141,7 @@ public final class BatchQueue<O> {
     return best > 0 ? best : policy.maxBatchRows();
   }
 
-  private static boolean dropIfDead(Job<?> job, long now) {
+  private static boolean dropIfDead(Job<?, ?> job, long now) {
     if (job.isCancelled()) {
       job.result().completeExceptionally(new CallCancelledException("the call was cancelled while it waited in the queue"));
       return true;

@@ -1,9 +1,8 @@
 package dev.aeserve.server.batching;
 
-import dev.aeserve.autoencoders.Matrix;
 import dev.aeserve.autoencoders.Rpc;
 import dev.aeserve.server.ServerUnavailableException;
-import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -16,9 +15,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The dynamic batcher of one loaded model version on one device: one queue per RPC and one
- * runner thread that takes whichever queue's batch is ready first (oldest request first), runs it
- * and completes each request's future exactly once.
+ * The dynamic batcher of one loaded model version on one device: one queue ("lane") per RPC, or
+ * per RPC variant whose requests cannot share a batch (say, Reconstruct with another score), and
+ * one runner thread that takes whichever lane's batch is ready first (oldest request first), runs
+ * it and completes each request's future exactly once.
  *
  * <p>Validation happens before {@link #submit}: bad input never reaches a batch. A full queue
  * refuses at once. Closing stops intake, runs what is queued, then stops the thread.
@@ -32,7 +32,7 @@ public final class VersionScheduler implements AutoCloseable {
   private final BatchObserver observer;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
-  private final Map<Rpc, Lane<?>> lanes = new EnumMap<>(Rpc.class);
+  private final Map<String, Lane<?, ?>> lanes = new LinkedHashMap<>();
   private final Thread runner;
   private boolean closing;
 
@@ -48,45 +48,50 @@ public final class VersionScheduler implements AutoCloseable {
     this.runner.start();
   }
 
-  /** Adds the queue for one RPC. Call before submitting to it. */
-  public <O> void register(Rpc rpc, BatchPolicy policy, BatchKernel<O> kernel) {
+  /**
+   * Adds a lane. Call before submitting to it.
+   *
+   * @param lane the lane's name, e.g. "encode" or "reconstruct/neg_elbo"
+   * @param rpc the RPC its batches are counted under in metrics
+   */
+  public <I, O> void register(String lane, Rpc rpc, BatchPolicy policy, BatchKernel<I, O> kernel) {
     lock.lock();
     try {
-      lanes.put(rpc, new Lane<>(rpc, new BatchQueue<>(policy, ticker), kernel));
+      lanes.put(lane, new Lane<>(rpc, new BatchQueue<>(policy, ticker), kernel));
     } finally {
       lock.unlock();
     }
   }
 
   /**
-   * Queues {@code input} for {@code rpc}; the future completes with this request's rows of the
-   * batch's output, or with why not (queue full, deadline, cancelled, shutting down, a failure of
-   * the batch).
+   * Queues {@code input} on a lane; the future completes with this request's share of the batch's
+   * output, or with why not (queue full, deadline, cancelled, shutting down, a failure of the
+   * batch).
    */
-  public <O> CompletableFuture<O> submit(Rpc rpc, Matrix input, long deadlineNanos, BooleanSupplier cancelled) {
-    Job<O> job = new Job<>(input, ticker.nanos(), deadlineNanos, cancelled);
+  public <I, O> CompletableFuture<O> submit(String lane, I input, long deadlineNanos, BooleanSupplier cancelled) {
     lock.lock();
     try {
       if (closing) {
         throw new ServerUnavailableException("model " + name + " is being unloaded; retry");
       }
       @SuppressWarnings("unchecked")
-      Lane<O> lane = (Lane<O>) lanes.get(rpc);
-      if (lane == null) {
-        throw new IllegalStateException(rpc + " has no queue on " + name);
+      Lane<I, O> l = (Lane<I, O>) lanes.get(lane);
+      if (l == null) {
+        throw new IllegalStateException("no lane '" + lane + "' on " + name);
       }
-      lane.queue.offer(job);
+      Job<I, O> job = new Job<>(input, l.kernel.rows(input), ticker.nanos(), deadlineNanos, cancelled);
+      l.queue.offer(job);
       changed.signal();
+      return job.result();
     } finally {
       lock.unlock();
     }
-    return job.result();
   }
 
   private void run() {
     while (true) {
-      Lane<?> lane;
-      List<? extends Job<?>> batch;
+      Lane<?, ?> lane;
+      List<? extends Job<?, ?>> batch;
       lock.lock();
       try {
         lane = nextReady();
@@ -120,9 +125,9 @@ public final class VersionScheduler implements AutoCloseable {
   }
 
   /** The ready lane whose oldest request is oldest; while closing, any non-empty lane. */
-  private Lane<?> nextReady() {
-    Lane<?> best = null;
-    for (Lane<?> l : lanes.values()) {
+  private Lane<?, ?> nextReady() {
+    Lane<?, ?> best = null;
+    for (Lane<?, ?> l : lanes.values()) {
       boolean ready = closing ? !l.queue.isEmpty() : l.queue.isReady();
       if (ready && (best == null || l.queue.oldestEnqueuedNanos() < best.queue.oldestEnqueuedNanos())) {
         best = l;
@@ -133,7 +138,7 @@ public final class VersionScheduler implements AutoCloseable {
 
   private long nextReadyAt() {
     long at = Long.MAX_VALUE;
-    for (Lane<?> l : lanes.values()) {
+    for (Lane<?, ?> l : lanes.values()) {
       at = Math.min(at, l.queue.readyAtNanos());
     }
     return at;
@@ -143,25 +148,27 @@ public final class VersionScheduler implements AutoCloseable {
     return lanes.values().stream().allMatch(l -> l.queue.isEmpty());
   }
 
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private void execute(Lane lane, List batch) {
+  @SuppressWarnings("unchecked")
+  private <I, O> void execute(Lane<I, O> lane, List<? extends Job<?, ?>> jobs) {
+    List<Job<I, O>> batch = (List<Job<I, O>>) jobs;
     long start = ticker.nanos();
-    for (Object o : batch) {
-      observer.onDequeued(lane.rpc, start - ((Job<?>) o).enqueuedNanos());
+    int rows = 0;
+    for (Job<I, O> j : batch) {
+      observer.onDequeued(lane.rpc, start - j.enqueuedNanos());
+      rows += j.rows();
     }
-    Matrix input = concat((List<Job<?>>) batch);
-    Object output;
+    O output;
     try {
+      I input = batch.size() == 1 ? batch.get(0).input()
+          : lane.kernel.concat(batch.stream().map(Job::input).toList());
       output = lane.kernel.run(input);
     } catch (Throwable t) {
-      for (Object o : batch) {
-        ((Job<?>) o).result().completeExceptionally(t);
-      }
+      batch.forEach(j -> j.result().completeExceptionally(t));
       log.debug("batch on {} failed", name, t);
       return;
     }
     long computed = ticker.nanos() - start;
-    observer.onBatch(lane.rpc, batch.size(), input.rows(), computed);
+    observer.onBatch(lane.rpc, batch.size(), rows, computed);
     lock.lock();
     try {
       lane.queue.recordBatchNanos(computed);
@@ -169,8 +176,7 @@ public final class VersionScheduler implements AutoCloseable {
       lock.unlock();
     }
     int row = 0;
-    for (Object o : batch) {
-      Job job = (Job) o;
+    for (Job<I, O> job : batch) {
       try {
         job.result().complete(batch.size() == 1 ? output : lane.kernel.slice(output, row, row + job.rows()));
       } catch (Throwable t) {
@@ -178,25 +184,6 @@ public final class VersionScheduler implements AutoCloseable {
       }
       row += job.rows();
     }
-  }
-
-  private static Matrix concat(List<Job<?>> batch) {
-    if (batch.size() == 1) {
-      return batch.get(0).input();
-    }
-    int rows = 0;
-    int cols = batch.get(0).input().cols();
-    for (Job<?> j : batch) {
-      rows += j.rows();
-    }
-    float[] data = new float[rows * cols];
-    int offset = 0;
-    for (Job<?> j : batch) {
-      float[] d = j.input().data();
-      System.arraycopy(d, 0, data, offset, d.length);
-      offset += d.length;
-    }
-    return new Matrix(rows, cols, data);
   }
 
   private void failEverything(RuntimeException failure) {
@@ -230,5 +217,5 @@ public final class VersionScheduler implements AutoCloseable {
     }
   }
 
-  private record Lane<O>(Rpc rpc, BatchQueue<O> queue, BatchKernel<O> kernel) {}
+  private record Lane<I, O>(Rpc rpc, BatchQueue<I, O> queue, BatchKernel<I, O> kernel) {}
 }

@@ -1,9 +1,16 @@
 package dev.aeserve.server.grpc;
 
 import dev.aeserve.autoencoders.Calibration;
+import dev.aeserve.autoencoders.Corruption;
+import dev.aeserve.autoencoders.Encoding;
+import dev.aeserve.autoencoders.LatentSampler;
 import dev.aeserve.autoencoders.Matrix;
 import dev.aeserve.autoencoders.Reconstruction;
+import dev.aeserve.autoencoders.Recommendations;
 import dev.aeserve.autoencoders.Rpc;
+import dev.aeserve.autoencoders.Samples;
+import dev.aeserve.autoencoders.ScoreKind;
+import dev.aeserve.autoencoders.ScoredItem;
 import dev.aeserve.proto.v1.AutoencoderGrpc;
 import dev.aeserve.proto.v1.DecodeRequest;
 import dev.aeserve.proto.v1.DecodeResponse;
@@ -19,46 +26,48 @@ import dev.aeserve.proto.v1.ReconstructRequest;
 import dev.aeserve.proto.v1.ReconstructResponse;
 import dev.aeserve.proto.v1.SampleRequest;
 import dev.aeserve.proto.v1.SampleResponse;
-import dev.aeserve.proto.v1.ScoreKind;
-import dev.aeserve.proto.v1.ServedBy;
+import dev.aeserve.proto.v1.UserRecommendations;
 import dev.aeserve.server.FamilyCapabilityException;
 import dev.aeserve.server.LatentSpaceMismatchException;
-import dev.aeserve.server.NotImplementedYetException;
-import dev.aeserve.server.routing.ResolvedVersion;
-import dev.aeserve.server.routing.VersionResolver;
-import dev.aeserve.server.runtime.ModelRuntime;
-import dev.aeserve.server.runtime.RowScores;
-import dev.aeserve.server.runtime.ServableVersion;
-import dev.aeserve.server.batching.Job;
 import dev.aeserve.server.batching.Ticker;
 import dev.aeserve.server.metrics.ServingMetrics;
+import dev.aeserve.server.routing.ResolvedVersion;
+import dev.aeserve.server.routing.VersionResolver;
+import dev.aeserve.server.runtime.Lanes;
+import dev.aeserve.server.runtime.ModelRuntime;
+import dev.aeserve.server.runtime.RecommendTask;
+import dev.aeserve.server.runtime.Rows;
+import dev.aeserve.server.runtime.SampleTask;
+import dev.aeserve.server.runtime.ServableVersion;
 import io.grpc.Context;
-import io.grpc.Deadline;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
 /**
- * The Autoencoder service: an adapter that maps proto to domain, calls the loaded model and maps
- * back. Routing lives in {@link VersionResolver}, models in {@link ModelRuntime}, and errors leave
- * through {@link StatusMapper}.
+ * The Autoencoder service: an adapter. Each call resolves its version ({@link VersionResolver}),
+ * checks the family serves it, validates and converts its input ({@link Requests},
+ * {@link MatrixCodec}), queues it on the version's batcher, and maps the result back. Errors
+ * leave through {@link StatusMapper}; every call's outcome is counted in {@link ServingMetrics}.
  */
 public final class AutoencoderService extends AutoencoderGrpc.AutoencoderImplBase {
 
   private final VersionResolver resolver;
   private final ModelRuntime runtime;
   private final MatrixCodec codec;
+  private final Requests requests;
   private final ServingMetrics metrics;
   private final Ticker ticker;
 
-  public AutoencoderService(VersionResolver resolver, ModelRuntime runtime, MatrixCodec codec, ServingMetrics metrics,
-      Ticker ticker) {
+  public AutoencoderService(VersionResolver resolver, ModelRuntime runtime, MatrixCodec codec, int maxRows,
+      ServingMetrics metrics, Ticker ticker) {
     this.resolver = resolver;
     this.runtime = runtime;
     this.codec = codec;
+    this.requests = new Requests(codec, maxRows);
     this.metrics = metrics;
     this.ticker = ticker;
   }
@@ -66,36 +75,57 @@ public final class AutoencoderService extends AutoencoderGrpc.AutoencoderImplBas
   @Override
   public void encode(EncodeRequest req, StreamObserver<EncodeResponse> out) {
     call(Rpc.ENCODE, req.getModel(), out, t -> {
-      if (req.getSample()) {
+      if (req.getSample() && !t.spec().family().variational()) {
         throw new FamilyCapabilityException("sample=true needs a family with a posterior to sample from; family '"
-            + t.servable.spec().family().id() + "' has a deterministic encoder");
+            + t.spec().family().id() + "' has a deterministic encoder");
       }
       Matrix x = codec.decode(req.getInputs(), "inputs");
+      Rows rows = new Rows(x, Requests.labels(t.spec(), req.getCondition(), x.rows()));
+      long seed = Requests.seed(req.hasSeed(), req.getSeed());
       MatrixEncoding enc = MatrixCodec.responseEncoding(req.getResponseEncoding(), req.getInputs());
-      return t.<Matrix>submit(Rpc.ENCODE, x).thenApply(z -> EncodeResponse.newBuilder()
-          .setServedBy(t.servedBy())
-          .setLatents(MatrixCodec.encode(z, enc))
-          .setLatentFingerprint(t.servable.latentFingerprint())
-          .build());
+      return t.<Rows, Encoding>submit(Lanes.ENCODE, rows).thenApply(e -> {
+        EncodeResponse.Builder b = EncodeResponse.newBuilder()
+            .setServedBy(t.servedBy())
+            .setLatents(MatrixCodec.encode(e.mean(), enc))
+            .setLatentFingerprint(t.servable().latentFingerprint());
+        if (e.logVariance() != null) {
+          b.setLogVariances(MatrixCodec.encode(e.logVariance(), enc));
+        }
+        if (req.getSample()) {
+          b.setSamples(MatrixCodec.encode(reparameterize(e, seed), enc)).setSeed(seed);
+        }
+        return b.build();
+      });
     });
+  }
+
+  /**
+   * z = mean + exp(logvar / 2) * eps, with eps drawn from the request's own seed: the same seed
+   * gives the same sample whichever batch the rows were encoded in.
+   */
+  private static Matrix reparameterize(Encoding e, long seed) {
+    Matrix mean = e.mean();
+    Matrix eps = LatentSampler.sample(mean.rows(), mean.cols(), seed, 1.0);
+    float[] z = new float[mean.data().length];
+    for (int i = 0; i < z.length; i++) {
+      z[i] = (float) (mean.data()[i] + Math.exp(e.logVariance().data()[i] / 2) * eps.data()[i]);
+    }
+    return new Matrix(mean.rows(), mean.cols(), z);
   }
 
   @Override
   public void decode(DecodeRequest req, StreamObserver<DecodeResponse> out) {
     call(Rpc.DECODE, req.getModel(), out, t -> {
-      String expected = t.servable.latentFingerprint();
+      String expected = t.servable().latentFingerprint();
       if (!req.getLatentFingerprint().isEmpty() && !req.getLatentFingerprint().equals(expected)) {
         throw new LatentSpaceMismatchException("latent_fingerprint " + req.getLatentFingerprint()
             + " is not the latent space of " + t.describe() + " (" + expected
             + "); decode with the version that encoded these codes");
       }
-      if (req.getCondition().getLabelsCount() > 0) {
-        throw new FamilyCapabilityException("family '" + t.servable.spec().family().id()
-            + "' is not conditional; leave condition empty");
-      }
       Matrix z = codec.decode(req.getLatents(), "latents");
+      Rows rows = new Rows(z, Requests.labels(t.spec(), req.getCondition(), z.rows()));
       MatrixEncoding enc = MatrixCodec.responseEncoding(req.getResponseEncoding(), req.getLatents());
-      return t.<Matrix>submit(Rpc.DECODE, z).thenApply(x -> DecodeResponse.newBuilder()
+      return t.<Rows, Matrix>submit(Lanes.DECODE, rows).thenApply(x -> DecodeResponse.newBuilder()
           .setServedBy(t.servedBy())
           .setOutputs(MatrixCodec.encode(x, enc))
           .setLatentFingerprint(expected)
@@ -159,76 +189,105 @@ public final class AutoencoderService extends AutoencoderGrpc.AutoencoderImplBas
   }
 
   private CompletableFuture<ReconstructResponse> reconstruct(Target t, ReconstructRequest req) {
-    if (req.getCondition().getLabelsCount() > 0) {
-      throw new FamilyCapabilityException("family '" + t.servable.spec().family().id()
-          + "' is not conditional; leave condition empty");
-    }
     Matrix x = codec.decode(req.getInputs(), "inputs");
-    String specLoss = t.servable.spec().loss();
-    ScoreKind kind = req.getScoreKind() == ScoreKind.SCORE_KIND_UNSPECIFIED ? scoreKind(specLoss) : req.getScoreKind();
-    String scoreLoss = switch (kind) {
-      case SCORE_KIND_MSE -> "mse";
-      case SCORE_KIND_BCE -> "bce";
-      default -> throw new FamilyCapabilityException("score_kind " + kind + " needs a variational family; family '"
-          + t.servable.spec().family().id() + "' scores with MSE or BCE");
-    };
-    Calibration cal = Calibration.fromJson(t.servable.version().calibrationJson());
-    return t.<Reconstruction>submit(Rpc.RECONSTRUCT, x)
-        .thenApply(r -> reconstructResponse(t, req, x, r, kind, scoreLoss, cal));
-  }
-
-  /** Scores one request's rows of a batch's reconstruction, and flags them where calibrated. */
-  private static ReconstructResponse reconstructResponse(Target t, ReconstructRequest req, Matrix x, Reconstruction r,
-      ScoreKind kind, String scoreLoss, Calibration cal) {
-    boolean modelScore = scoreLoss.equals(t.servable.spec().loss());
-    Matrix errors = modelScore ? r.featureErrors() : RowScores.featureErrors(scoreLoss, x, r.output());
-    float[] scores = modelScore ? r.scores() : RowScores.rowMeans(errors);
+    Rows rows = new Rows(x, Requests.labels(t.spec(), req.getCondition(), x.rows()));
+    ScoreKind kind = Requests.scoreKind(t.spec(), req.getScoreKind());
+    Calibration cal = Calibration.fromJson(t.servable().version().calibrationJson());
     MatrixEncoding enc = MatrixCodec.responseEncoding(req.getResponseEncoding(), req.getInputs());
-    ReconstructResponse.Builder b = ReconstructResponse.newBuilder()
-        .setServedBy(t.servedBy())
-        .setScoreKind(kind);
-    for (float s : scores) {
-      b.addScores(s);
-    }
-    if (!req.getOmitOutputs()) {
-      b.setOutputs(MatrixCodec.encode(r.output(), enc));
-    }
-    if (req.getIncludeFeatureErrors()) {
-      b.setFeatureErrors(MatrixCodec.encode(errors, enc));
-    }
-    if (cal != null && scoreKind(cal.scoreKind()) == kind) {
-      for (float s : scores) {
-        b.addAnomalous(s > cal.threshold());
+    return t.<Rows, Reconstruction>submit(Lanes.reconstruct(kind), rows).thenApply(r -> {
+      ReconstructResponse.Builder b = ReconstructResponse.newBuilder()
+          .setServedBy(t.servedBy())
+          .setScoreKind(Requests.toProto(kind));
+      for (float s : r.scores()) {
+        b.addScores(s);
       }
-      b.setCalibration(dev.aeserve.proto.v1.Calibration.newBuilder()
-          .setThreshold(cal.threshold())
-          .setScoreKind(kind)
-          .setMethod(cal.method())
-          .setParameter(cal.parameter())
-          .setSampleCount(cal.sampleCount())
-          .setDescription(cal.description()));
-    }
-    return b.build();
+      if (!req.getOmitOutputs()) {
+        b.setOutputs(MatrixCodec.encode(r.output(), enc));
+      }
+      if (req.getIncludeFeatureErrors()) {
+        b.setFeatureErrors(MatrixCodec.encode(r.featureErrors(), enc));
+      }
+      // A verdict only against a calibration of this very score: never guessed across scores.
+      if (cal != null && cal.scoreKind().equals(kind.id())) {
+        for (float s : r.scores()) {
+          b.addAnomalous(cal.isAnomalous(s));
+        }
+        b.setCalibration(dev.aeserve.proto.v1.Calibration.newBuilder()
+            .setThreshold(cal.threshold())
+            .setScoreKind(Requests.toProto(kind))
+            .setMethod(cal.method())
+            .setParameter(cal.parameter())
+            .setSampleCount(cal.sampleCount())
+            .setDescription(cal.description()));
+      }
+      return b.build();
+    });
   }
 
   @Override
   public void sample(SampleRequest req, StreamObserver<SampleResponse> out) {
     call(Rpc.SAMPLE, req.getModel(), out, t -> {
-      throw new NotImplementedYetException("Sample is not implemented by this server yet");
+      SampleTask task = requests.sample(t.spec(), req);
+      MatrixEncoding enc = req.getResponseEncoding() == MatrixEncoding.MATRIX_ENCODING_RAW_LE
+          ? MatrixEncoding.MATRIX_ENCODING_RAW_LE : MatrixEncoding.MATRIX_ENCODING_VALUES;
+      return t.<SampleTask, Samples>submit(Lanes.SAMPLE, task).thenApply(s -> SampleResponse.newBuilder()
+          .setServedBy(t.servedBy())
+          .setSamples(MatrixCodec.encode(s.output(), enc))
+          .setLatents(MatrixCodec.encode(s.latent(), enc))
+          .setSeed(task.interpolates() ? task.seed() : s.seed())
+          .build());
     });
   }
 
   @Override
   public void denoise(DenoiseRequest req, StreamObserver<DenoiseResponse> out) {
     call(Rpc.DENOISE, req.getModel(), out, t -> {
-      throw new NotImplementedYetException("Denoise is not implemented by this server yet");
+      Matrix clean = codec.decode(req.getInputs(), "inputs");
+      Corruption corruption = Requests.corruption(req);
+      long seed = Requests.seed(req.hasCorruption() && req.getCorruption().hasSeed(), req.getCorruption().getSeed());
+      // Corruption is per request and seeded, so it happens here, before the shared batch.
+      Matrix input = corruption == null ? clean : corruption.apply(clean, seed);
+      MatrixEncoding enc = MatrixCodec.responseEncoding(req.getResponseEncoding(), req.getInputs());
+      return t.<Rows, Matrix>submit(Lanes.DENOISE, Rows.of(input)).thenApply(x -> {
+        DenoiseResponse.Builder b = DenoiseResponse.newBuilder()
+            .setServedBy(t.servedBy())
+            .setOutputs(MatrixCodec.encode(x, enc));
+        if (corruption != null) {
+          b.setCorruptionSeed(seed);
+          if (req.getReturnCorrupted()) {
+            b.setCorrupted(MatrixCodec.encode(input, enc));
+          }
+          for (int r = 0; r < x.rows(); r++) {
+            double sum = 0;
+            for (int c = 0, i = r * x.cols(); c < x.cols(); c++, i++) {
+              double d = x.data()[i] - clean.data()[i];
+              sum += d * d;
+            }
+            b.addCleanErrors((float) (sum / x.cols()));
+          }
+        }
+        return b.build();
+      });
     });
   }
 
   @Override
   public void recommend(RecommendRequest req, StreamObserver<RecommendResponse> out) {
     call(Rpc.RECOMMEND, req.getModel(), out, t -> {
-      throw new NotImplementedYetException("Recommend is not implemented by this server yet");
+      RecommendTask task = requests.recommend(req);
+      return t.<RecommendTask, List<Recommendations>>submit(Lanes.RECOMMEND, task).thenApply(users -> {
+        RecommendResponse.Builder b = RecommendResponse.newBuilder().setServedBy(t.servedBy());
+        for (int u = 0; u < users.size(); u++) {
+          UserRecommendations.Builder ub = UserRecommendations.newBuilder()
+              .setUserId(req.getUsers(u).getUserId())
+              .addAllUnknownItems(users.get(u).unknownItemIds());
+          for (ScoredItem item : users.get(u).items()) {
+            ub.addItems(dev.aeserve.proto.v1.ScoredItem.newBuilder().setItemId(item.itemId()).setScore(item.score()));
+          }
+          b.addUsers(ub);
+        }
+        return b.build();
+      });
     });
   }
 
@@ -242,23 +301,24 @@ public final class AutoencoderService extends AutoencoderGrpc.AutoencoderImplBas
     CompletableFuture<R> result;
     try {
       Target t = target(ref, rpc);
-      version[0] = Integer.toString(t.resolved.version().version());
+      version[0] = Integer.toString(t.resolved().version().version());
       result = body.apply(t);
     } catch (Throwable e) {
       result = CompletableFuture.failedFuture(e);
     }
     result.whenComplete((response, failure) -> {
       String code = "OK";
-      if (failure == null) {
+      Throwable error = failure;
+      if (error == null) {
         try {
           out.onNext(response);
           out.onCompleted();
         } catch (Throwable e) {
-          failure = e;
+          error = e;
         }
       }
-      if (failure != null) {
-        StatusRuntimeException status = StatusMapper.toStatus(failure);
+      if (error != null) {
+        StatusRuntimeException status = StatusMapper.toStatus(error);
         code = status.getStatus().getCode().name();
         try {
           out.onError(status);
@@ -276,40 +336,5 @@ public final class AutoencoderService extends AutoencoderGrpc.AutoencoderImplBas
     ServableVersion servable = runtime.get(resolved.version());
     servable.spec().family().requireServes(rpc);
     return new Target(resolved, servable, Context.current(), ticker);
-  }
-
-  private static ScoreKind scoreKind(String loss) {
-    return switch (loss) {
-      case "mse" -> ScoreKind.SCORE_KIND_MSE;
-      case "bce" -> ScoreKind.SCORE_KIND_BCE;
-      case "neg_elbo" -> ScoreKind.SCORE_KIND_NEGATIVE_ELBO;
-      default -> throw new IllegalStateException("unknown loss " + loss);
-    };
-  }
-
-  private record Target(ResolvedVersion resolved, ServableVersion servable, Context context, Ticker ticker) {
-    /** Queues validated rows on the version's batcher, with the caller's deadline and cancellation. */
-    <O> CompletableFuture<O> submit(Rpc rpc, Matrix rows) {
-      Deadline deadline = context.getDeadline();
-      long deadlineNanos = deadline == null ? Job.NO_DEADLINE
-          : ticker.nanos() + deadline.timeRemaining(TimeUnit.NANOSECONDS);
-      return servable.scheduler().submit(rpc, rows, deadlineNanos, context::isCancelled);
-    }
-
-    ServedBy servedBy() {
-      return ServedBy.newBuilder()
-          .setModel(resolved.version().model())
-          .setVersion(resolved.version().version())
-          .setRoute(resolved.route())
-          .setAlias(resolved.alias())
-          .setArm(resolved.arm())
-          .setFamily(servable.spec().family().id())
-          .setEngine(servable.model().engine().djlName())
-          .build();
-    }
-
-    String describe() {
-      return "model '" + resolved.version().model() + "' version " + resolved.version().version();
-    }
   }
 }

@@ -4,6 +4,7 @@ import dev.aeserve.autoencoders.IncompatibleWeightsException;
 import dev.aeserve.autoencoders.InvalidInputException;
 import dev.aeserve.autoencoders.InvalidSpecException;
 import dev.aeserve.autoencoders.RpcNotServedException;
+import dev.aeserve.autoencoders.UnknownItemsException;
 import dev.aeserve.registry.ArtifactIntegrityException;
 import dev.aeserve.registry.InvalidRegistryRequestException;
 import dev.aeserve.registry.ModelAlreadyExistsException;
@@ -45,6 +46,8 @@ public final class StatusMapper {
       Map.entry(IncompatibleWeightsException.class, Status.Code.INVALID_ARGUMENT),
       Map.entry(InvalidRegistryRequestException.class, Status.Code.INVALID_ARGUMENT),
       Map.entry(RegistryNotFoundException.class, Status.Code.NOT_FOUND),
+      // A history none of whose items the vocabulary knows: the items are what is not found.
+      Map.entry(UnknownItemsException.class, Status.Code.NOT_FOUND),
       Map.entry(ModelAlreadyExistsException.class, Status.Code.ALREADY_EXISTS),
       Map.entry(RpcNotServedException.class, Status.Code.FAILED_PRECONDITION),
       Map.entry(LatentSpaceMismatchException.class, Status.Code.FAILED_PRECONDITION),

@@ -11,6 +11,10 @@ import dev.aeserve.server.batching.BatchingConfig;
 import dev.aeserve.server.batching.Ticker;
 import dev.aeserve.server.batching.VersionScheduler;
 import dev.aeserve.server.metrics.ServingMetrics;
+import dev.aeserve.autoencoders.ScoreKind;
+import dev.aeserve.server.batching.BatchPolicy;
+import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -74,12 +78,34 @@ public final class LoadedModels implements ModelRuntime {
         engine.djlName(), (System.nanoTime() - start) / 1_000_000);
     String name = version.model() + ":" + version.version();
     VersionScheduler scheduler = new VersionScheduler(name, ticker, metrics.observerFor(version.model(), version.version()));
-    String json = version.specJson();
-    scheduler.register(Rpc.ENCODE, batching.policyFor(version.model(), Rpc.ENCODE, json), Kernels.matrix(model::encode));
-    scheduler.register(Rpc.DECODE, batching.policyFor(version.model(), Rpc.DECODE, json), Kernels.matrix(model::decode));
-    scheduler.register(Rpc.RECONSTRUCT, batching.policyFor(version.model(), Rpc.RECONSTRUCT, json),
-        Kernels.reconstruct(model));
+    registerLanes(scheduler, version, spec, model);
     return new ServableVersion(version, spec, model, LatentFingerprint.of(version, spec), scheduler);
+  }
+
+  /** One lane per served RPC (per score kind for Reconstruct), each with its batch policy. */
+  private void registerLanes(VersionScheduler scheduler, ModelVersion version, AutoencoderSpec spec, Autoencoder model) {
+    String json = version.specJson();
+    String name = version.model();
+    for (Rpc rpc : spec.family().servedRpcs()) {
+      BatchPolicy policy = batching.policyFor(name, rpc, json);
+      switch (rpc) {
+        case ENCODE -> scheduler.register(Lanes.ENCODE, rpc, policy, Kernels.encode(model));
+        case DECODE -> scheduler.register(Lanes.DECODE, rpc, policy, Kernels.decode(model));
+        case DENOISE -> scheduler.register(Lanes.DENOISE, rpc, policy, Kernels.denoise(model));
+        case RECONSTRUCT -> {
+          for (ScoreKind kind : ScoreKind.values()) {
+            scheduler.register(Lanes.reconstruct(kind), rpc, policy, Kernels.reconstruct(model, kind));
+          }
+        }
+        case SAMPLE -> scheduler.register(Lanes.SAMPLE, rpc, alone(policy), Kernels.sample(model));
+        case RECOMMEND -> scheduler.register(Lanes.RECOMMEND, rpc, alone(policy), Kernels.recommend(model));
+      }
+    }
+  }
+
+  /** The policy of a lane whose requests never share a batch; the queue bound still applies. */
+  private static BatchPolicy alone(BatchPolicy p) {
+    return new BatchPolicy(1, Duration.ZERO, p.maxQueueRows(), List.of());
   }
 
   @Override

@@ -15,14 +15,14 @@ class BatchQueueTest {
 
   private final FakeTicker clock = new FakeTicker();
   private final BatchPolicy policy = new BatchPolicy(8, Duration.ofMillis(5), 20, List.of());
-  private final BatchQueue<String> queue = new BatchQueue<>(policy, clock);
+  private final BatchQueue<Matrix, String> queue = new BatchQueue<>(policy, clock);
 
-  private Job<String> job(int rows) {
-    return new Job<>(new Matrix(rows, 1, new float[rows]), clock.nanos(), Job.NO_DEADLINE, () -> false);
+  private Job<Matrix, String> job(int rows) {
+    return new Job<>(new Matrix(rows, 1, new float[rows]), rows, clock.nanos(), Job.NO_DEADLINE, () -> false);
   }
 
-  private Job<String> offer(int rows) {
-    Job<String> j = job(rows);
+  private Job<Matrix, String> offer(int rows) {
+    Job<Matrix, String> j = job(rows);
     queue.offer(j);
     return j;
   }
@@ -52,28 +52,28 @@ class BatchQueueTest {
 
   @Test
   void batchesHoldWholeRequestsInArrivalOrderUpToMaxRows() {
-    Job<String> a = offer(3);
-    Job<String> b = offer(4);
-    Job<String> c = offer(2);
-    Job<String> d = offer(1);
+    Job<Matrix, String> a = offer(3);
+    Job<Matrix, String> b = offer(4);
+    Job<Matrix, String> c = offer(2);
+    Job<Matrix, String> d = offer(1);
     assertThat(queue.takeBatch()).containsExactly(a, b);
     assertThat(queue.takeBatch()).containsExactly(c, d);
   }
 
   @Test
   void aRequestLargerThanMaxBatchRowsRunsAlone() {
-    Job<String> big = offer(12);
-    Job<String> small = offer(1);
+    Job<Matrix, String> big = offer(12);
+    Job<Matrix, String> small = offer(1);
     assertThat(queue.takeBatch()).containsExactly(big);
     assertThat(queue.takeBatch()).containsExactly(small);
   }
 
   @Test
   void preferredSizesCloseEarlyAndShapeTheBatch() {
-    BatchQueue<String> q = new BatchQueue<>(new BatchPolicy(8, Duration.ofMillis(5), 20, List.of(4)), clock);
-    Job<String> a = job(2);
-    Job<String> b = job(2);
-    Job<String> c = job(1);
+    BatchQueue<Matrix, String> q = new BatchQueue<>(new BatchPolicy(8, Duration.ofMillis(5), 20, List.of(4)), clock);
+    Job<Matrix, String> a = job(2);
+    Job<Matrix, String> b = job(2);
+    Job<Matrix, String> c = job(1);
     q.offer(a);
     assertThat(q.isReady()).isFalse();
     q.offer(b);
@@ -98,10 +98,10 @@ class BatchQueueTest {
 
   @Test
   void expiredRequestsAreDroppedBeforeComputeWithDeadlineExceeded() {
-    Job<String> expiring = new Job<>(new Matrix(1, 1, new float[1]), clock.nanos(),
+    Job<Matrix, String> expiring = new Job<>(new Matrix(1, 1, new float[1]), 1, clock.nanos(),
         clock.nanos() + Duration.ofMillis(1).toNanos(), () -> false);
     queue.offer(expiring);
-    Job<String> patient = offer(1);
+    Job<Matrix, String> patient = offer(1);
     clock.advance(Duration.ofMillis(5));
     assertThat(queue.takeBatch()).containsExactly(patient);
     assertThat(expiring.result()).isCompletedExceptionally();
@@ -113,9 +113,9 @@ class BatchQueueTest {
   @Test
   void cancelledRequestsAreDroppedBeforeCompute() {
     AtomicBoolean cancelled = new AtomicBoolean();
-    Job<String> j = new Job<>(new Matrix(2, 1, new float[2]), clock.nanos(), Job.NO_DEADLINE, cancelled::get);
+    Job<Matrix, String> j = new Job<>(new Matrix(2, 1, new float[2]), 2, clock.nanos(), Job.NO_DEADLINE, cancelled::get);
     queue.offer(j);
-    Job<String> other = offer(1);
+    Job<Matrix, String> other = offer(1);
     cancelled.set(true);
     assertThat(queue.takeBatch()).containsExactly(other);
     assertThatThrownBy(() -> j.result().get()).hasCauseInstanceOf(CallCancelledException.class);
@@ -123,7 +123,7 @@ class BatchQueueTest {
 
   @Test
   void whenEveryRequestIsDeadTheBatchIsEmpty() {
-    Job<String> j = new Job<>(new Matrix(1, 1, new float[1]), clock.nanos(), Job.NO_DEADLINE, () -> true);
+    Job<Matrix, String> j = new Job<>(new Matrix(1, 1, new float[1]), 1, clock.nanos(), Job.NO_DEADLINE, () -> true);
     queue.offer(j);
     assertThat(queue.takeBatch()).isEmpty();
     assertThat(queue.isEmpty()).isTrue();

@@ -22,7 +22,32 @@ import org.junit.jupiter.api.Test;
 class VersionSchedulerTest {
 
   /** Doubles every value, so each caller can check it got its own rows back. */
-  private static final BatchKernel<Matrix> DOUBLE = new BatchKernel<>() {
+  /** Kernels over matrices: a request's rows are its matrix's rows. */
+  private abstract static class MatrixKernel implements BatchKernel<Matrix, Matrix> {
+    @Override
+    public int rows(Matrix input) {
+      return input.rows();
+    }
+
+    @Override
+    public Matrix concat(List<Matrix> inputs) {
+      int rows = inputs.stream().mapToInt(Matrix::rows).sum();
+      float[] data = new float[rows * inputs.get(0).cols()];
+      int offset = 0;
+      for (Matrix m : inputs) {
+        System.arraycopy(m.data(), 0, data, offset, m.data().length);
+        offset += m.data().length;
+      }
+      return new Matrix(rows, inputs.get(0).cols(), data);
+    }
+
+    @Override
+    public Matrix slice(Matrix output, int from, int to) {
+      return output.slice(from, to);
+    }
+  }
+
+  private static final BatchKernel<Matrix, Matrix> DOUBLE = new MatrixKernel() {
     @Override
     public Matrix run(Matrix batch) {
       float[] out = new float[batch.data().length];
@@ -30,11 +55,6 @@ class VersionSchedulerTest {
         out[i] = batch.data()[i] * 2;
       }
       return new Matrix(batch.rows(), batch.cols(), out);
-    }
-
-    @Override
-    public Matrix slice(Matrix output, int from, int to) {
-      return output.slice(from, to);
     }
   };
 
@@ -50,10 +70,10 @@ class VersionSchedulerTest {
       }
     };
     try (VersionScheduler s = new VersionScheduler("t:1", Ticker.SYSTEM, observer)) {
-      s.register(Rpc.ENCODE, new BatchPolicy(64, Duration.ofMillis(20), 4096, List.of()), DOUBLE);
+      s.register("encode", Rpc.ENCODE, new BatchPolicy(64, Duration.ofMillis(20), 4096, List.of()), DOUBLE);
       List<CompletableFuture<Matrix>> futures = new ArrayList<>();
       for (int i = 0; i < 32; i++) {
-        futures.add(s.submit(Rpc.ENCODE, new Matrix(1, 2, new float[] {i + 1, -(i + 1)}), Job.NO_DEADLINE, () -> false));
+        futures.add(s.submit("encode", new Matrix(1, 2, new float[] {i + 1, -(i + 1)}), Job.NO_DEADLINE, () -> false));
       }
       for (int i = 0; i < 32; i++) {
         assertThat(futures.get(i).get(10, TimeUnit.SECONDS).data()).containsExactly(2f * (i + 1), -2f * (i + 1));
@@ -75,8 +95,8 @@ class VersionSchedulerTest {
     List<CompletableFuture<Matrix>> all = new ArrayList<>();
     ExecutorService pool = Executors.newFixedThreadPool(callers);
     try (VersionScheduler s = new VersionScheduler("stress:1", Ticker.SYSTEM, BatchObserver.NONE)) {
-      s.register(Rpc.ENCODE, new BatchPolicy(32, Duration.ofMillis(1), 512, List.of()), DOUBLE);
-      s.register(Rpc.DECODE, new BatchPolicy(16, Duration.ZERO, 512, List.of(8)), DOUBLE);
+      s.register("encode", Rpc.ENCODE, new BatchPolicy(32, Duration.ofMillis(1), 512, List.of()), DOUBLE);
+      s.register("decode", Rpc.DECODE, new BatchPolicy(16, Duration.ZERO, 512, List.of(8)), DOUBLE);
       CountDownLatch start = new CountDownLatch(1);
       List<java.util.concurrent.Future<List<CompletableFuture<Matrix>>>> work = new ArrayList<>();
       for (int c = 0; c < callers; c++) {
@@ -95,7 +115,7 @@ class VersionSchedulerTest {
             Rpc rpc = rnd.nextBoolean() ? Rpc.ENCODE : Rpc.DECODE;
             CompletableFuture<Matrix> f;
             try {
-              f = s.submit(rpc, new Matrix(rows, 1, data), deadline, cancelled::get);
+              f = s.submit(rpc == Rpc.ENCODE ? "encode" : "decode", new Matrix(rows, 1, data), deadline, cancelled::get);
             } catch (QueueFullException e) {
               refused.incrementAndGet();
               continue;
@@ -139,7 +159,7 @@ class VersionSchedulerTest {
   @Test
   void closeRunsWhatIsQueuedThenRefusesNewWork() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
-    BatchKernel<Matrix> slow = new BatchKernel<>() {
+    BatchKernel<Matrix, Matrix> slow = new MatrixKernel() {
       @Override
       public Matrix run(Matrix batch) {
         try {
@@ -149,16 +169,11 @@ class VersionSchedulerTest {
         }
         return batch;
       }
-
-      @Override
-      public Matrix slice(Matrix output, int from, int to) {
-        return output.slice(from, to);
-      }
     };
     VersionScheduler s = new VersionScheduler("drain:1", Ticker.SYSTEM, BatchObserver.NONE);
-    s.register(Rpc.ENCODE, new BatchPolicy(1, Duration.ZERO, 64, List.of()), slow);
-    CompletableFuture<Matrix> first = s.submit(Rpc.ENCODE, new Matrix(1, 1, new float[] {1}), Job.NO_DEADLINE, () -> false);
-    CompletableFuture<Matrix> second = s.submit(Rpc.ENCODE, new Matrix(1, 1, new float[] {2}), Job.NO_DEADLINE, () -> false);
+    s.register("encode", Rpc.ENCODE, new BatchPolicy(1, Duration.ZERO, 64, List.of()), slow);
+    CompletableFuture<Matrix> first = s.submit("encode", new Matrix(1, 1, new float[] {1}), Job.NO_DEADLINE, () -> false);
+    CompletableFuture<Matrix> second = s.submit("encode", new Matrix(1, 1, new float[] {2}), Job.NO_DEADLINE, () -> false);
     Thread closer = new Thread(s::close);
     closer.start();
     release.countDown();
@@ -166,7 +181,7 @@ class VersionSchedulerTest {
     assertThat(first.get(1, TimeUnit.SECONDS).data()).containsExactly(1f);
     assertThat(second.get(1, TimeUnit.SECONDS).data()).containsExactly(2f);
     org.assertj.core.api.Assertions.assertThatThrownBy(
-        () -> s.submit(Rpc.ENCODE, new Matrix(1, 1, new float[1]), Job.NO_DEADLINE, () -> false))
+        () -> s.submit("encode", new Matrix(1, 1, new float[1]), Job.NO_DEADLINE, () -> false))
         .isInstanceOf(ServerUnavailableException.class);
   }
 }

@@ -1,0 +1,42 @@
+package dev.aeserve.autoencoders;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/**
+ * What a Reconstruct score measures for one row.
+ *
+ * <ul>
+ *   <li>{@code MSE}: mean over the row's features of (x - x')^2.
+ *   <li>{@code BCE}: mean over the row's features of the clamped binary cross-entropy
+ *       ({@link ReconstructionLoss#BCE}).
+ *   <li>{@code NEG_ELBO} (variational families only): the negative evidence lower bound of the
+ *       row, {@code NLL(x | x') + KL(q(z|x) || N(0, I))}, evaluated deterministically at the
+ *       posterior mean: mu and log-variance come from the encoder, x' = decode(mu). The NLL is a
+ *       sum over features: clamped BCE for loss bce (Bernoulli), {@code 0.5 (x - x')^2 +
+ *       0.5 log(2 pi)} for loss mse (unit-variance Gaussian, in input units) and
+ *       {@code -x log softmax(logits)} for multvae (multinomial). The KL is
+ *       {@code 0.5 * sum_k (mu_k^2 + exp(logvar_k) - 1 - logvar_k)}, with weight 1 whatever the
+ *       spec's training beta: the score is the bound itself. Per-feature errors are the NLL terms.
+ * </ul>
+ */
+public enum ScoreKind {
+  MSE, BCE, NEG_ELBO;
+
+  public String id() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  /** mse, bce or neg_elbo (case-insensitive). */
+  public static ScoreKind fromId(String id) {
+    String wanted = id == null ? "" : id.trim().toLowerCase(Locale.ROOT);
+    for (ScoreKind k : values()) {
+      if (k.id().equals(wanted)) {
+        return k;
+      }
+    }
+    throw new InvalidInputException("unknown score kind '" + id + "'; use one of "
+        + Arrays.stream(values()).map(ScoreKind::id).collect(Collectors.joining(", ")));
+  }
+}

@@ -1,0 +1,43 @@
+package dev.aeserve.server.grpc;
+
+import dev.aeserve.autoencoders.AutoencoderSpec;
+import dev.aeserve.proto.v1.ServedBy;
+import dev.aeserve.server.batching.Job;
+import dev.aeserve.server.batching.Ticker;
+import dev.aeserve.server.routing.ResolvedVersion;
+import dev.aeserve.server.runtime.ServableVersion;
+import io.grpc.Context;
+import io.grpc.Deadline;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** The version one call goes to, loaded, with the call's deadline and cancellation. */
+record Target(ResolvedVersion resolved, ServableVersion servable, Context context, Ticker ticker) {
+
+  AutoencoderSpec spec() {
+    return servable.spec();
+  }
+
+  /** Queues validated input on one of the version's batch lanes. */
+  <I, O> CompletableFuture<O> submit(String lane, I input) {
+    Deadline deadline = context.getDeadline();
+    long deadlineNanos = deadline == null ? Job.NO_DEADLINE : ticker.nanos() + deadline.timeRemaining(TimeUnit.NANOSECONDS);
+    return servable.scheduler().submit(lane, input, deadlineNanos, context::isCancelled);
+  }
+
+  ServedBy servedBy() {
+    return ServedBy.newBuilder()
+        .setModel(resolved.version().model())
+        .setVersion(resolved.version().version())
+        .setRoute(resolved.route())
+        .setAlias(resolved.alias())
+        .setArm(resolved.arm())
+        .setFamily(servable.spec().family().id())
+        .setEngine(servable.model().engine().djlName())
+        .build();
+  }
+
+  String describe() {
+    return "model '" + resolved.version().model() + "' version " + resolved.version().version();
+  }
+}
