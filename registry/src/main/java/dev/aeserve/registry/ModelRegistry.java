@@ -27,6 +27,12 @@ public interface ModelRegistry {
    */
   ModelVersion createVersion(NewVersion version, String actor);
 
+  /**
+   * A new version that shares {@code parent}'s spec and weights (the artifact is referenced, not
+   * copied) and carries a new calibration. The parent must be READY.
+   */
+  ModelVersion recalibrate(String model, int parent, String calibrationJson, String actor);
+
   ModelVersion getVersion(String model, int version);
 
   /** All versions of a model, oldest first. */

@@ -157,6 +157,29 @@ public final class PostgresModelRegistry implements ModelRegistry, AutoCloseable
   }
 
   @Override
+  public ModelVersion recalibrate(String model, int parent, String calibrationJson, String actor) {
+    String name = ModelNames.requireModelName(model);
+    requireActor(actor);
+    String calibration = JsonDocuments.requireObject("calibration", calibrationJson);
+    return transactor.inTransaction("recalibrate version " + parent + " of '" + name + "'", c -> {
+      Model m = lockModel(c, name);
+      ModelVersion from = requireVersion(c, m, parent);
+      if (from.state() != VersionState.READY) {
+        throw new VersionStateException("version " + parent + " of '" + name + "' is " + from.state()
+            + "; only a READY version can be recalibrated");
+      }
+      int number = models.allocateVersion(c, m.id());
+      ModelVersion created = versions.insertReady(c, m.id(), number, from.specJson(), from.metricsJson(), calibration,
+          from.artifactSha256(), from.sizeBytes(), parent, actor);
+      recordChange(c, actor, AuditLog.VERSION_CREATE, name, number, JsonDocuments.object()
+          .put("artifact_sha256", from.artifactSha256())
+          .put("parent_version", parent)
+          .put("reason", "recalibrate"));
+      return created;
+    });
+  }
+
+  @Override
   public ModelVersion getVersion(String model, int version) {
     ModelNames.requireModelName(model);
     return transactor.read("read version " + version + " of '" + model + "'",

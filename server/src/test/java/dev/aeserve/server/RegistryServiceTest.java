@@ -80,6 +80,32 @@ class RegistryServiceTest {
   }
 
   @Test
+  void recalibrateSharesTheWeightsAndTheLatentSpace() {
+    f.client.createModel("recal", "ae", "");
+    VersionInfo v1 = f.client.uploadVersion("recal", trained.spec().toJson(), "{}", null, trained.weights());
+    String cal = "{\"threshold\":0.5,\"scoreKind\":\"mse\",\"method\":\"percentile\",\"parameter\":95,\"sampleCount\":10}";
+    VersionInfo v2 = f.client.recalibrate("recal", 1, cal);
+    assertThat(v2.getVersion()).isEqualTo(2);
+    assertThat(v2.getParentVersion()).isEqualTo(1);
+    assertThat(v2.getArtifactSha256()).isEqualTo(v1.getArtifactSha256());
+    assertThat(v2.getCalibrationJson()).contains("0.5");
+    float[][] rows = {new float[16]};
+    var e1 = f.client.encode(ModelSelector.version("recal", 1), rows);
+    var e2 = f.client.encode(ModelSelector.version("recal", 2), rows);
+    assertThat(e2.latentFingerprint()).isEqualTo(e1.latentFingerprint());
+    assertThat(f.client.reconstruct(ModelSelector.version("recal", 2), rows).threshold()).contains(0.5);
+    assertThatThrownBy(() -> f.client.recalibrate("recal", 1, "{\"threshold\":\"x\"}"))
+        .isInstanceOfSatisfying(AeserveException.class, e -> assertThat(e.code()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+    assertThatThrownBy(() -> f.client.recalibrate("recal", 9, cal))
+        .isInstanceOfSatisfying(AeserveException.class, e -> assertThat(e.code()).isEqualTo(Status.Code.NOT_FOUND));
+    f.client.archiveVersion("recal", 1);
+    assertThatThrownBy(() -> f.client.recalibrate("recal", 1, cal))
+        .isInstanceOfSatisfying(AeserveException.class,
+            e -> assertThat(e.code()).isEqualTo(Status.Code.FAILED_PRECONDITION));
+    assertThat(f.client.listVersions("recal")).hasSize(2);
+  }
+
+  @Test
   void reservedAndInvalidAliasesAreRefused() {
     f.client.createModel("aliases", "ae", "");
     f.client.uploadVersion("aliases", trained.spec().toJson(), "{}", null, trained.weights());

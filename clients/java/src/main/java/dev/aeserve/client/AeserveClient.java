@@ -17,6 +17,7 @@ import dev.aeserve.proto.v1.ListVersionsRequest;
 import dev.aeserve.proto.v1.ModelDetails;
 import dev.aeserve.proto.v1.ModelInfo;
 import dev.aeserve.proto.v1.ModelRegistryGrpc;
+import dev.aeserve.proto.v1.RecalibrateRequest;
 import dev.aeserve.proto.v1.ReconstructRequest;
 import dev.aeserve.proto.v1.ReconstructResponse;
 import dev.aeserve.proto.v1.RegistryEvent;
@@ -164,6 +165,12 @@ public final class AeserveClient implements AutoCloseable {
 
   public void deleteAlias(String model, String alias) {
     call(() -> registryStub().deleteAlias(DeleteAliasRequest.newBuilder().setModel(model).setAlias(alias).build()));
+  }
+
+  /** A new version sharing {@code version}'s weights, with a new calibration (JSON). */
+  public VersionInfo recalibrate(String model, int version, String calibrationJson) {
+    return call(() -> registryStub().recalibrate(RecalibrateRequest.newBuilder()
+        .setModel(model).setVersion(version).setCalibrationJson(calibrationJson).build()));
   }
 
   public VersionInfo archiveVersion(String model, int version) {

@@ -1,6 +1,7 @@
 package dev.aeserve.server.grpc;
 
 import com.google.protobuf.Timestamp;
+import dev.aeserve.autoencoders.Calibration;
 import dev.aeserve.autoencoders.Family;
 import dev.aeserve.proto.v1.AliasInfo;
 import dev.aeserve.proto.v1.ArchiveVersionRequest;
@@ -18,6 +19,7 @@ import dev.aeserve.proto.v1.ListVersionsResponse;
 import dev.aeserve.proto.v1.ModelDetails;
 import dev.aeserve.proto.v1.ModelInfo;
 import dev.aeserve.proto.v1.ModelRegistryGrpc;
+import dev.aeserve.proto.v1.RecalibrateRequest;
 import dev.aeserve.proto.v1.SetAliasRequest;
 import dev.aeserve.proto.v1.UploadHeader;
 import dev.aeserve.proto.v1.UploadVersionRequest;
@@ -124,6 +126,18 @@ public final class RegistryService extends ModelRegistryGrpc.ModelRegistryImplBa
     Calls.unary(out, () -> {
       registry.deleteAlias(req.getModel(), req.getAlias(), Actor.current());
       return DeleteAliasResponse.getDefaultInstance();
+    });
+  }
+
+  @Override
+  public void recalibrate(RecalibrateRequest req, StreamObserver<VersionInfo> out) {
+    Calls.unary(out, () -> {
+      Calibration.fromJson(req.getCalibrationJson());
+      if (req.getCalibrationJson().isBlank()) {
+        throw new InvalidRequestException("calibration_json is empty; send the new calibration");
+      }
+      return toProto(registry.recalibrate(req.getModel(), req.getVersion(), req.getCalibrationJson(), Actor.current()),
+          registry.listAliases(req.getModel()));
     });
   }
 
