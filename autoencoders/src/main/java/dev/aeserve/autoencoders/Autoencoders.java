@@ -1,6 +1,7 @@
 package dev.aeserve.autoencoders;
 
 import dev.aeserve.autoencoders.internal.DjlAutoencoder;
+import dev.aeserve.autoencoders.internal.Engines;
 import java.util.Objects;
 
 /** The entry point for serving: a spec and its weights artifact become a loaded {@link Autoencoder}. */
@@ -15,9 +16,25 @@ public final class Autoencoders {
    * @throws IllegalStateException when the engine's native library cannot be loaded
    */
   public static Autoencoder load(AutoencoderSpec spec, byte[] weights, EngineKind engine) {
+    return load(spec, weights, engine, ComputeDevice.CPU);
+  }
+
+  /**
+   * Loads a version on an engine and a device.
+   *
+   * @throws IllegalArgumentException when the device is a GPU the engine cannot reach
+   */
+  public static Autoencoder load(AutoencoderSpec spec, byte[] weights, EngineKind engine, ComputeDevice device) {
     Objects.requireNonNull(spec, "spec");
     Objects.requireNonNull(weights, "weights");
     Objects.requireNonNull(engine, "engine");
-    return DjlAutoencoder.load(spec, WeightsArtifact.parse(weights), engine);
+    Objects.requireNonNull(device, "device");
+    Engines.requireDevice(engine, device);
+    return DjlAutoencoder.load(spec, WeightsArtifact.parse(weights), engine, device);
+  }
+
+  /** Number of GPUs the engine can use here (0 for MXNet, whose published build is CPU-only). */
+  public static int gpuCount(EngineKind engine) {
+    return Engines.gpuCount(engine);
   }
 }

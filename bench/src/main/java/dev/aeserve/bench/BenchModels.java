@@ -19,7 +19,40 @@ final class BenchModels {
   /** The large model's weights behind a short queue: the overload figures. */
   static final String LARGE_GUARDED = "w1-large-guarded";
 
+  /** W3: Mult-VAE over 10,000 items. */
+  static final String RECOMMENDER = "w3-multvae";
+  /** W4: a VAE over 784-wide rows. */
+  static final String VAE = "w4-vae";
+  static final int ITEMS = 10_000;
+
   private BenchModels() {}
+
+  static TrainedModel vae() {
+    return train(AutoencoderSpec.vae(784, List.of(256), 32, "sigmoid", "bce", 1.0));
+  }
+
+  /** Item ids of the recommender's vocabulary: "i0" .. "i9999". */
+  static List<String> itemIds() {
+    List<String> ids = new java.util.ArrayList<>();
+    for (int i = 0; i < ITEMS; i++) {
+      ids.add("i" + i);
+    }
+    return ids;
+  }
+
+  static TrainedModel recommender() {
+    AutoencoderSpec spec = AutoencoderSpec.multvae(itemIds(), List.of(256), 64, 0.2, 100, 0.5);
+    // 512 users with 20 random items each: enough to train real weights for a throughput test.
+    java.util.Random random = new java.util.Random(1);
+    float[] data = new float[512 * ITEMS];
+    for (int u = 0; u < 512; u++) {
+      for (int k = 0; k < 20; k++) {
+        data[u * ITEMS + random.nextInt(ITEMS)] = 1;
+      }
+    }
+    TrainingConfig config = new TrainingConfig(1, 64, 1e-3f, 0.1, 42, EngineKind.MXNET);
+    return new AutoencoderTrainer(config).train(spec, new dev.aeserve.autoencoders.Matrix(512, ITEMS, data));
+  }
 
   static TrainedModel small() {
     return train(AutoencoderSpec.dense(784, List.of(128, 64), 32, "sigmoid", "bce"));
@@ -36,7 +69,7 @@ final class BenchModels {
   }
 
   static void register(AeserveClient client, String name, TrainedModel m) {
-    client.createModel(name, "ae", "benchmark model");
+    client.createModel(name, m.spec().family().id(), "benchmark model");
     client.uploadVersion(name, m.spec().toJson(), m.metrics().toJson(), null, m.weights());
   }
 }

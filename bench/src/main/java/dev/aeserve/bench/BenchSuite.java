@@ -11,7 +11,11 @@ import dev.aeserve.proto.v1.AutoencoderGrpc;
 import dev.aeserve.proto.v1.EncodeRequest;
 import dev.aeserve.proto.v1.MatrixEncoding;
 import dev.aeserve.proto.v1.ModelRef;
+import dev.aeserve.proto.v1.Interaction;
+import dev.aeserve.proto.v1.RecommendRequest;
 import dev.aeserve.proto.v1.ReconstructRequest;
+import dev.aeserve.proto.v1.SampleRequest;
+import dev.aeserve.proto.v1.UserHistory;
 import dev.aeserve.server.grpc.MatrixCodec;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -60,6 +64,8 @@ public final class BenchSuite implements Callable<Integer> {
     Report report = new Report(seconds, warmup);
     TrainedModel small = BenchModels.small();
     TrainedModel large = BenchModels.large();
+    TrainedModel vae = BenchModels.vae();
+    TrainedModel recommender = BenchModels.recommender();
     for (String e : engines) {
       EngineKind engine = EngineKind.parse(e);
       try (ServerProcess server = ServerProcess.start(engine)) {
@@ -71,6 +77,8 @@ public final class BenchSuite implements Callable<Integer> {
             BenchModels.register(client, BenchModels.LARGE, large);
             BenchModels.register(client, BenchModels.LARGE_UNBATCHED, large);
             BenchModels.register(client, BenchModels.LARGE_GUARDED, large);
+            BenchModels.register(client, BenchModels.VAE, vae);
+            BenchModels.register(client, BenchModels.RECOMMENDER, recommender);
           }
           Map<String, Object> results = runEngine(engine, server, channel, large);
           results.put("rss_mib", server.rssMib());
@@ -147,6 +155,27 @@ public final class BenchSuite implements Callable<Integer> {
     Measured w2raw = measured(server, 64,
         () -> LoadGenerator.closedLoop(16, warm, measure, () -> blocking.reconstruct(w2)));
     r.put("w2_large", w2raw.row());
+
+    log(engine, "W3 recommend, one user of 20 interactions per request, 10,000 items");
+    java.util.Random random = new java.util.Random(3);
+    List<RecommendRequest> w3 = new java.util.ArrayList<>();
+    for (int u = 0; u < 256; u++) {
+      UserHistory.Builder h = UserHistory.newBuilder().setUserId("u" + u);
+      for (int k = 0; k < 20; k++) {
+        h.addInteractions(Interaction.newBuilder().setItemId("i" + random.nextInt(BenchModels.ITEMS)).setValue(1));
+      }
+      w3.add(RecommendRequest.newBuilder().setModel(ModelRef.newBuilder().setName(BenchModels.RECOMMENDER)).setK(20)
+          .addUsers(h).build());
+    }
+    java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+    r.put("w3_recommend", measured(server, 1, () -> LoadGenerator.closedLoop(16, warm, measure,
+        () -> blocking.recommend(w3.get(Math.floorMod(next.getAndIncrement(), w3.size()))))).row());
+
+    log(engine, "W4 sample, 16 rows per request");
+    SampleRequest w4 = SampleRequest.newBuilder().setModel(ModelRef.newBuilder().setName(BenchModels.VAE)).setCount(16)
+        .setSeed(7).build();
+    r.put("w4_sample", measured(server, 16, () -> LoadGenerator.closedLoop(16, warm, measure,
+        () -> blocking.sample(w4))).row());
 
     log(engine, "W2 with packed-float values instead of raw little-endian bytes");
     ReconstructRequest w2Values = w2.toBuilder()

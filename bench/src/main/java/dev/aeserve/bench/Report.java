@@ -109,7 +109,7 @@ final class Report {
         .append("|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (var e : engines.entrySet()) {
       for (String w : List.of("w1_small", "echo", "w1_large", "w1_large_unbatched", "w2_large",
-          "w2_large_values_encoding", "guarded_saturated",
+          "w2_large_values_encoding", "w3_recommend", "w4_sample", "guarded_saturated",
           "half_load", "overload", "recovery")) {
         row(md, w, e.getKey(), (Map<?, ?>) e.getValue().get(w));
       }
@@ -124,8 +124,11 @@ final class Report {
         .append("End to end, W2 with raw bytes over W2 with packed values: ");
     engines.forEach((e, r) -> md.append(e).append(' ').append(fmt((double) r.get("w2_raw_over_values"))).append("x; "));
     md.append("\n");
-    md.append("\nW3 (Recommend) and W4 (Sample) need the recommender and VAE families; they join the suite when those ")
-        .append("RPCs are served.\n\nModels: `w1-small` is a dense ae 784-128-64-32, `w1-large` 784-1024-256-32 ")
+    md.append("\nW3 and W4 run one request per engine call: Recommend requests carry their own ranking options and ")
+        .append("Sample requests must give the same bytes whatever else is queued, so their lanes never merge requests ")
+        .append("(see docs/batching.md).\n\nModels: `w3-multvae` is a Mult-VAE 10000-256-64 over 10,000 items (one ")
+        .append("user of 20 interactions per request, k = 20); `w4-vae` a VAE 784-256-32 (16 samples per request). ")
+        .append("Models: `w1-small` is a dense ae 784-128-64-32, `w1-large` 784-1024-256-32 ")
         .append("(also registered as `w1-large-unbatched`, policy: every request alone, and `w1-large-guarded`, ")
         .append("policy: max_batch_rows 64, max_queue_delay 2 ms, max_queue_rows 128). Default policy: max_batch_rows ")
         .append("256, max_queue_delay 2 ms, max_queue_rows 8192.\n");

@@ -1,5 +1,7 @@
 package dev.aeserve.server;
 
+import dev.aeserve.autoencoders.Autoencoders;
+import dev.aeserve.autoencoders.ComputeDevice;
 import dev.aeserve.proto.v1.AutoencoderGrpc;
 import dev.aeserve.proto.v1.ModelRef;
 import dev.aeserve.registry.Alias;
@@ -58,7 +60,7 @@ public final class AeServer implements AutoCloseable {
     this.registry = registry;
     this.resolver = new VersionResolver(registry);
     this.metrics = new ServingMetrics();
-    this.runtime = new LoadedModels(registry, config.engine(), config.batching(), metrics, Ticker.SYSTEM);
+    this.runtime = new LoadedModels(registry, config.engine(), config.devices(), config.batching(), metrics, Ticker.SYSTEM);
     MatrixCodec codec = new MatrixCodec(config.maxRowsPerRequest());
     this.server = builder
         .maxInboundMessageSize(config.maxMessageBytes())
@@ -81,6 +83,7 @@ public final class AeServer implements AutoCloseable {
 
   /** Starts on the given builder: a Netty one, or an in-process one in tests. */
   public static AeServer start(ServerBuilder<?> builder, ModelRegistry registry, ServerConfig config) {
+    requireDevices(config);
     AeServer s = new AeServer(builder, registry, config);
     try {
       s.server.start();
@@ -99,6 +102,20 @@ public final class AeServer implements AutoCloseable {
     s.health.setStatus(AutoencoderGrpc.SERVICE_NAME, ServingStatus.SERVING);
     log.info("aeserve listening on port {} ({} engine)", s.port(), config.engine().djlName());
     return s;
+  }
+
+  /** Fails the start, with what to change, when a configured GPU is not there. */
+  private static void requireDevices(ServerConfig config) {
+    int gpus = -1;
+    for (ComputeDevice d : config.devices()) {
+      if (d.isGpu()) {
+        gpus = gpus < 0 ? Autoencoders.gpuCount(config.engine()) : gpus;
+        if (d.gpu() >= gpus) {
+          throw new IllegalArgumentException(d + " is configured but " + config.engine().djlName() + " sees " + gpus
+              + " GPU(s); see docs/gpu.md");
+        }
+      }
+    }
   }
 
   /**

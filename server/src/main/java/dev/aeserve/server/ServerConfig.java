@@ -1,8 +1,10 @@
 package dev.aeserve.server;
 
+import dev.aeserve.autoencoders.ComputeDevice;
 import dev.aeserve.autoencoders.EngineKind;
 import dev.aeserve.server.batching.BatchPolicy;
 import dev.aeserve.server.batching.BatchingConfig;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -17,6 +19,7 @@ import java.util.Objects;
  * @param preload load every model's served versions at start, before reporting SERVING
  * @param batching the batch policy of each (model, RPC) queue
  * @param metricsPort port of the Prometheus endpoint; -1 for none, 0 for any free port
+ * @param devices where each loaded version computes: one copy and one runner per entry
  */
 public record ServerConfig(
     String host,
@@ -27,7 +30,8 @@ public record ServerConfig(
     long maxArtifactBytes,
     boolean preload,
     BatchingConfig batching,
-    int metricsPort) {
+    int metricsPort,
+    List<ComputeDevice> devices) {
 
   public static final int DEFAULT_PORT = 50051;
 
@@ -44,6 +48,15 @@ public record ServerConfig(
       throw new IllegalArgumentException("maxMessageBytes must be >= 1024, got " + maxMessageBytes);
     }
     Objects.requireNonNull(batching, "batching");
+    devices = List.copyOf(devices);
+    if (devices.isEmpty()) {
+      throw new IllegalArgumentException("devices must name at least one device (cpu, gpu:0, ...)");
+    }
+    for (ComputeDevice d : devices) {
+      if (d.isGpu() && engine != EngineKind.PYTORCH) {
+        throw new IllegalArgumentException(d + " needs --engine pytorch; the published MXNet build is CPU-only");
+      }
+    }
     if (metricsPort < -1 || metricsPort > 65535) {
       throw new IllegalArgumentException("metrics port must be in [0, 65535] (or -1 for none), got " + metricsPort);
     }
@@ -54,37 +67,46 @@ public record ServerConfig(
 
   public static ServerConfig defaults() {
     return new ServerConfig("127.0.0.1", DEFAULT_PORT, EngineKind.MXNET, 8192, 64 << 20, 1L << 30, true,
-        BatchingConfig.of(BatchPolicy.defaults()), -1);
+        BatchingConfig.of(BatchPolicy.defaults()), -1, List.of(ComputeDevice.CPU));
   }
 
   public ServerConfig withPort(int p) {
-    return new ServerConfig(host, p, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload, batching, metricsPort);
+    return new ServerConfig(host, p, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload, batching,
+        metricsPort, devices);
   }
 
   public ServerConfig withHost(String h) {
-    return new ServerConfig(h, port, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload, batching, metricsPort);
+    return new ServerConfig(h, port, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload, batching,
+        metricsPort, devices);
   }
 
   public ServerConfig withEngine(EngineKind e) {
-    return new ServerConfig(host, port, e, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload, batching, metricsPort);
+    return new ServerConfig(host, port, e, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload, batching,
+        metricsPort, devices);
   }
 
   public ServerConfig withMaxRowsPerRequest(int rows) {
-    return new ServerConfig(host, port, engine, rows, maxMessageBytes, maxArtifactBytes, preload, batching, metricsPort);
+    return new ServerConfig(host, port, engine, rows, maxMessageBytes, maxArtifactBytes, preload, batching, metricsPort,
+        devices);
   }
 
   public ServerConfig withPreload(boolean p) {
     return new ServerConfig(host, port, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, p, batching,
-        metricsPort);
+        metricsPort, devices);
   }
 
   public ServerConfig withBatching(BatchingConfig b) {
     return new ServerConfig(host, port, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload, b,
-        metricsPort);
+        metricsPort, devices);
   }
 
   public ServerConfig withMetricsPort(int p) {
-    return new ServerConfig(host, port, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload,
-        batching, p);
+    return new ServerConfig(host, port, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload, batching,
+        p, devices);
+  }
+
+  public ServerConfig withDevices(List<ComputeDevice> d) {
+    return new ServerConfig(host, port, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload, batching,
+        metricsPort, d);
   }
 }

@@ -36,7 +36,13 @@ final class ServerFixture implements AutoCloseable {
     database = TestPostgres.openFreshDatabase();
     registry = new PostgresModelRegistry(database);
     String name = InProcessServerBuilder.generateName();
-    server = AeServer.start(InProcessServerBuilder.forName(name).directExecutor(), registry, config);
+    try {
+      server = AeServer.start(InProcessServerBuilder.forName(name).directExecutor(), registry, config);
+    } catch (RuntimeException e) {
+      registry.close();
+      database.close();
+      throw e;
+    }
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
     client = AeserveClient.forChannel(channel, Duration.ofSeconds(60));
   }

@@ -9,6 +9,7 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.training.ParameterStore;
 import dev.aeserve.autoencoders.Autoencoder;
 import dev.aeserve.autoencoders.AutoencoderSpec;
+import dev.aeserve.autoencoders.ComputeDevice;
 import dev.aeserve.autoencoders.Conditions;
 import dev.aeserve.autoencoders.Corruption;
 import dev.aeserve.autoencoders.Denoising;
@@ -85,7 +86,13 @@ public final class DjlAutoencoder implements Autoencoder {
 
   /** Builds the blocks for {@code spec} on {@code engine} and loads the artifact into them. */
   public static DjlAutoencoder load(AutoencoderSpec spec, WeightsArtifact artifact, EngineKind engine) {
-    NDManager manager = Engines.engine(engine).newBaseManager();
+    return load(spec, artifact, engine, ComputeDevice.CPU);
+  }
+
+  /** Likewise, with the model's parameters and every call's arrays on {@code device}. */
+  public static DjlAutoencoder load(AutoencoderSpec spec, WeightsArtifact artifact, EngineKind engine,
+      ComputeDevice device) {
+    NDManager manager = Engines.engine(engine).newBaseManager(Engines.djlDevice(device));
     try {
       Architecture architecture = Architecture.of(spec);
       SequentialBlock encoder = architecture.newEncoder();

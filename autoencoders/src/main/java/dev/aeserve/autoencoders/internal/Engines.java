@@ -1,6 +1,8 @@
 package dev.aeserve.autoencoders.internal;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
+import dev.aeserve.autoencoders.ComputeDevice;
 import dev.aeserve.autoencoders.EngineKind;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -24,6 +26,31 @@ public final class Engines {
     } catch (RuntimeException | UnsatisfiedLinkError e) {
       throw new IllegalStateException("DJL engine " + kind.djlName() + " is not available: " + e.getMessage(), e);
     }
+  }
+
+  public static int gpuCount(EngineKind kind) {
+    return kind == EngineKind.PYTORCH ? engine(kind).getGpuCount() : 0;
+  }
+
+  /** Refuses, with a message that says what to change, a device the engine cannot reach. */
+  public static void requireDevice(EngineKind kind, ComputeDevice device) {
+    if (!device.isGpu()) {
+      return;
+    }
+    if (kind != EngineKind.PYTORCH) {
+      throw new IllegalArgumentException(device + " needs the PyTorch engine (--engine pytorch); the published MXNet "
+          + "build is CPU-only");
+    }
+    int gpus = gpuCount(kind);
+    if (device.gpu() >= gpus) {
+      throw new IllegalArgumentException(device + " requested but PyTorch sees " + gpus + " GPU(s); "
+          + "install PyTorch's CUDA native libraries (see docs/gpu.md)");
+    }
+  }
+
+  /** The DJL device for {@code device}. */
+  public static Device djlDevice(ComputeDevice device) {
+    return device.isGpu() ? Device.gpu(device.gpu()) : Device.cpu();
   }
 
   /** The lock to hold while computing on {@code kind}, or null when none is needed. */

@@ -2,6 +2,7 @@ package dev.aeserve.server.runtime;
 
 import dev.aeserve.autoencoders.Autoencoder;
 import dev.aeserve.autoencoders.AutoencoderSpec;
+import dev.aeserve.autoencoders.ComputeDevice;
 import dev.aeserve.autoencoders.Autoencoders;
 import dev.aeserve.autoencoders.EngineKind;
 import dev.aeserve.registry.ModelRegistry;
@@ -14,6 +15,7 @@ import dev.aeserve.server.metrics.ServingMetrics;
 import dev.aeserve.autoencoders.ScoreKind;
 import dev.aeserve.server.batching.BatchPolicy;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -36,11 +38,13 @@ public final class LoadedModels implements ModelRuntime {
   private final BatchingConfig batching;
   private final ServingMetrics metrics;
   private final Ticker ticker;
+  private final List<ComputeDevice> devices;
   private final ConcurrentMap<String, CompletableFuture<ServableVersion>> versions = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
-  public LoadedModels(ModelRegistry registry, EngineKind engine, BatchingConfig batching, ServingMetrics metrics,
-      Ticker ticker) {
+  public LoadedModels(ModelRegistry registry, EngineKind engine, List<ComputeDevice> devices, BatchingConfig batching,
+      ServingMetrics metrics, Ticker ticker) {
+    this.devices = List.copyOf(devices);
     this.registry = registry;
     this.engine = engine;
     this.batching = batching;
@@ -73,13 +77,27 @@ public final class LoadedModels implements ModelRuntime {
     long start = System.nanoTime();
     AutoencoderSpec spec = AutoencoderSpec.fromJson(version.specJson());
     byte[] weights = registry.loadArtifact(version.artifactSha256());
-    Autoencoder model = Autoencoders.load(spec, weights, engine);
-    log.info("loaded {}:{} ({} bytes) on {} in {} ms", version.model(), version.version(), weights.length,
-        engine.djlName(), (System.nanoTime() - start) / 1_000_000);
-    String name = version.model() + ":" + version.version();
-    VersionScheduler scheduler = new VersionScheduler(name, ticker, metrics.observerFor(version.model(), version.version()));
-    registerLanes(scheduler, version, spec, model);
-    return new ServableVersion(version, spec, model, LatentFingerprint.of(version, spec), scheduler);
+    List<ServableVersion.Replica> replicas = new ArrayList<>();
+    try {
+      for (int i = 0; i < devices.size(); i++) {
+        ComputeDevice device = devices.get(i);
+        Autoencoder model = Autoencoders.load(spec, weights, engine, device);
+        String name = version.model() + ":" + version.version() + (devices.size() > 1 ? "@" + device + "#" + i : "");
+        VersionScheduler scheduler = new VersionScheduler(name, ticker,
+            metrics.observerFor(version.model(), version.version()));
+        registerLanes(scheduler, version, spec, model);
+        replicas.add(new ServableVersion.Replica(device, model, scheduler));
+      }
+    } catch (RuntimeException e) {
+      replicas.forEach(r -> {
+        r.scheduler().close();
+        r.model().close();
+      });
+      throw e;
+    }
+    log.info("loaded {}:{} ({} bytes) on {} {} in {} ms", version.model(), version.version(), weights.length,
+        engine.djlName(), devices, (System.nanoTime() - start) / 1_000_000);
+    return new ServableVersion(version, spec, LatentFingerprint.of(version, spec), replicas);
   }
 
   /** One lane per served RPC (per score kind for Reconstruct), each with its batch policy. */

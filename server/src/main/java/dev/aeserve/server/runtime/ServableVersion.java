@@ -2,27 +2,69 @@ package dev.aeserve.server.runtime;
 
 import dev.aeserve.autoencoders.Autoencoder;
 import dev.aeserve.autoencoders.AutoencoderSpec;
+import dev.aeserve.autoencoders.ComputeDevice;
 import dev.aeserve.registry.ModelVersion;
 import dev.aeserve.server.batching.VersionScheduler;
+import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A registered version with its loaded model and its batcher: what a call computes with. Calls go
- * through {@link #scheduler()}; the model itself is for work outside batches (warm-up, checks).
+ * A registered version, loaded once per device, each copy with its own batcher and runner: what
+ * a call computes with. Calls spread over the devices round-robin.
  */
-public record ServableVersion(ModelVersion version, AutoencoderSpec spec, Autoencoder model, String latentFingerprint,
-    VersionScheduler scheduler) {
-  public ServableVersion {
-    Objects.requireNonNull(version, "version");
-    Objects.requireNonNull(spec, "spec");
-    Objects.requireNonNull(model, "model");
-    Objects.requireNonNull(latentFingerprint, "latentFingerprint");
-    Objects.requireNonNull(scheduler, "scheduler");
+public final class ServableVersion {
+
+  /** The version loaded on one device, with the batcher that feeds it. */
+  public record Replica(ComputeDevice device, Autoencoder model, VersionScheduler scheduler) {}
+
+  private final ModelVersion version;
+  private final AutoencoderSpec spec;
+  private final String latentFingerprint;
+  private final List<Replica> replicas;
+  private final AtomicInteger next = new AtomicInteger();
+
+  public ServableVersion(ModelVersion version, AutoencoderSpec spec, String latentFingerprint, List<Replica> replicas) {
+    this.version = Objects.requireNonNull(version, "version");
+    this.spec = Objects.requireNonNull(spec, "spec");
+    this.latentFingerprint = Objects.requireNonNull(latentFingerprint, "latentFingerprint");
+    if (replicas.isEmpty()) {
+      throw new IllegalArgumentException("a servable version needs at least one device");
+    }
+    this.replicas = List.copyOf(replicas);
   }
 
-  /** Drains the batcher, then frees the model's engine memory. */
+  public ModelVersion version() {
+    return version;
+  }
+
+  public AutoencoderSpec spec() {
+    return spec;
+  }
+
+  public String latentFingerprint() {
+    return latentFingerprint;
+  }
+
+  /** The first device's model: for what every copy shares (engine, spec). */
+  public Autoencoder model() {
+    return replicas.get(0).model();
+  }
+
+  public List<Replica> replicas() {
+    return replicas;
+  }
+
+  /** The batcher the next call goes to. */
+  public VersionScheduler scheduler() {
+    return replicas.get(Math.floorMod(next.getAndIncrement(), replicas.size())).scheduler();
+  }
+
+  /** Drains each device's batcher, then frees its engine memory. */
   void close() {
-    scheduler.close();
-    model.close();
+    for (Replica r : replicas) {
+      r.scheduler().close();
+      r.model().close();
+    }
   }
 }
