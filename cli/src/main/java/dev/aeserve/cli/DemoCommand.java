@@ -1,6 +1,5 @@
 package dev.aeserve.cli;
 
-import dev.aeserve.autoencoders.AutoencoderSpec;
 import dev.aeserve.autoencoders.AutoencoderTrainer;
 import dev.aeserve.autoencoders.EngineKind;
 import dev.aeserve.autoencoders.Family;
@@ -9,8 +8,10 @@ import dev.aeserve.autoencoders.TrainedModel;
 import dev.aeserve.autoencoders.TrainingConfig;
 import dev.aeserve.autoencoders.data.Datasets;
 import dev.aeserve.autoencoders.data.IdxReader;
-import dev.aeserve.autoencoders.data.SyntheticData;
+import dev.aeserve.autoencoders.data.Rating;
+import dev.aeserve.autoencoders.data.Ratings;
 import dev.aeserve.client.AeserveClient;
+import dev.aeserve.proto.v1.ModelDetails;
 import dev.aeserve.proto.v1.VersionInfo;
 import dev.aeserve.proto.v1.VersionState;
 import dev.aeserve.server.ServerConfig;
@@ -19,23 +20,27 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code aeserve demo}: one command from nothing to a serving model. Starts the embedded Postgres
- * and the server, trains and registers a small dense autoencoder the first time (on Fashion-MNIST
- * when the Debian package is installed, else on generated data), and prints calls to try. A second
- * start finds the model in the registry and serves it at once.
+ * {@code aeserve demo}: one command from nothing to serving every family. Starts the embedded
+ * Postgres and the server, trains and registers one small model per family the first time (images
+ * from Fashion-MNIST when the Debian package is installed, else generated data; generated ratings
+ * for the recommenders), points {@code @production} at each, and prints calls to try. A later start
+ * finds the models in the registry and trains only the families that are missing.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true, description = "Run a demo server with a trained model.")
+@Command(name = "demo", mixinStandardHelpOptions = true, description = "Run a demo server with one model per family.")
 final class DemoCommand implements Runnable {
 
-  static final String FASHION_MODEL = "fashion-ae";
-  static final String SYNTHETIC_MODEL = "demo-ae";
+  /** Enough images to learn from in seconds on two cores. */
+  static final int FASHION_ROWS = 4_000;
+  static final int RECOMMENDER_EPOCHS = 30;
 
   @Option(names = "--port", defaultValue = "50051", description = "gRPC port (default: ${DEFAULT-VALUE}).")
   int port;
@@ -46,6 +51,9 @@ final class DemoCommand implements Runnable {
   @Option(names = "--epochs", defaultValue = "5", description = "Training epochs on first start (default: ${DEFAULT-VALUE}).")
   int epochs;
 
+  @Option(names = "--generated", description = "Train the image families on generated data even when Fashion-MNIST is installed.")
+  boolean generated;
+
   @Mixin
   DatabaseOptions database;
 
@@ -53,56 +61,68 @@ final class DemoCommand implements Runnable {
   public void run() {
     PrintStream out = System.out;
     ServerConfig config = ServeCommand.config("127.0.0.1", port, engine, 8192, true);
-    Optional<Path> fashion = fashionMnistTrainImages();
-    String model = fashion.isPresent() ? FASHION_MODEL : SYNTHETIC_MODEL;
+    Optional<Path> fashion = generated ? Optional.empty() : fashionMnistTrainImages();
     Path demoDir = database.dataDirOrDefault().resolveSibling("demo");
     try (RegistryBackend backend = RegistryBackend.open(database, System.err)) {
       ServeCommand.runUntilShutdown(backend, config, () -> {
         String target = "127.0.0.1:" + port;
         try (AeserveClient client = AeserveClient.builder(target).actor("aeserve-demo").build()) {
-          Matrix data = load(fashion);
-          if (hasReadyVersion(client, model)) {
-            out.println("Reusing model '" + model + "' from the registry.");
-          } else {
-            register(client, model, fashion.isPresent(), data, config.engine());
+          Ratings ratings = DemoModels.ratings();
+          List<DemoModels.DemoModel> catalog = DemoModels.catalog(load(fashion), ratings);
+          Map<Family, String> names = new TreeMap<>();
+          Map<Family, Path> inputs = new TreeMap<>();
+          for (DemoModels.DemoModel m : catalog) {
+            ensureRegistered(client, m, config.engine(), out);
+            names.put(m.family(), m.name());
+            if (m.input() != null) {
+              inputs.put(m.family(), write(demoDir.resolve(m.name() + ".csv"), m.input()));
+            }
           }
-          Path sample = writeSample(demoDir, data);
-          printWelcome(out, client, target, model, sample, data.row(0));
+          Path endpoints = write(demoDir.resolve(names.get(Family.VAE) + "-endpoints.csv"),
+              catalog.stream().filter(m -> m.family() == Family.VAE).findFirst().orElseThrow().input().slice(0, 2));
+          Path ratingsFile = writeRatings(demoDir.resolve("ratings.csv"), ratings);
+          Path history = writeHistory(demoDir.resolve("history.csv"), ratings);
+          printWelcome(out, client, target, names, inputs, endpoints, ratingsFile, history);
         }
       });
     }
   }
 
-  private static boolean hasReadyVersion(AeserveClient client, String model) {
-    return client.listModels().stream().anyMatch(m -> m.getName().equals(model))
-        && client.listVersions(model).stream().anyMatch(v -> v.getState() == VersionState.VERSION_STATE_READY);
-  }
-
-  private void register(AeserveClient client, String model, boolean images, Matrix data, EngineKind engineKind) {
-    AutoencoderSpec spec = images
-        ? AutoencoderSpec.dense(data.cols(), List.of(128, 64), 32, "sigmoid", "bce")
-        : AutoencoderSpec.dense(data.cols(), List.of(32, 16), 4, "sigmoid", "mse");
-    TrainingConfig config = new TrainingConfig(epochs, 64, 1e-3f, 0.1, 42, engineKind);
-    System.err.println("Training '" + model + "' (" + spec.inputDim() + "-" + spec.hiddenLayers() + "-" + spec.latentDim()
-        + ") on " + data.rows() + (images ? " Fashion-MNIST images" : " generated rows") + " ...");
-    TrainedModel trained = new AutoencoderTrainer(config).train(spec, data, new ProgressBar(System.err, epochs));
-    TrainCommand.printMetrics(System.out, trained.metrics());
-    String description = images ? "dense autoencoder on Fashion-MNIST (aeserve demo)"
-        : "dense autoencoder on generated data (aeserve demo)";
-    VersionInfo v = Registration.register(client, model, description, trained);
-    client.setAlias(model, "production", v.getVersion());
-    System.out.println("Registered " + v.getModel() + ":" + v.getVersion() + " and pointed @production at it.");
+  /** Trains and registers {@code m} unless a READY version exists; either way @production points at one. */
+  private void ensureRegistered(AeserveClient client, DemoModels.DemoModel m, EngineKind engineKind, PrintStream out) {
+    Optional<ModelDetails> existing = client.listModels().stream().anyMatch(x -> x.getName().equals(m.name()))
+        ? Optional.of(client.getModel(m.name())) : Optional.empty();
+    Optional<VersionInfo> ready = existing.flatMap(d -> d.getVersionsList().stream()
+        .filter(v -> v.getState() == VersionState.VERSION_STATE_READY).reduce((a, b) -> b));
+    if (ready.isPresent()) {
+      out.println("Reusing model '" + m.name() + "' from the registry.");
+      if (existing.get().getAliasesList().stream().noneMatch(a -> a.getAlias().equals("production"))) {
+        client.setAlias(m.name(), "production", ready.get().getVersion());
+      }
+      return;
+    }
+    // A recommender's epoch is a few hundred users, a fraction of a second: it needs more of them.
+    int modelEpochs = m.family().recommender() ? Math.max(epochs, RECOMMENDER_EPOCHS) : epochs;
+    TrainingConfig config = new TrainingConfig(modelEpochs, 64, 1e-3f, 0.1, 42, engineKind);
+    System.err.println("Training '" + m.name() + "' (" + m.family().id() + ", " + m.data().rows() + " rows of "
+        + m.data().cols() + ") ...");
+    TrainedModel trained = new AutoencoderTrainer(config).train(m.spec(), m.data(), m.conditions(),
+        new ProgressBar(System.err, modelEpochs));
+    TrainCommand.printMetrics(out, trained.metrics());
+    VersionInfo v = Registration.register(client, m.name(), m.description(), trained);
+    client.setAlias(m.name(), "production", v.getVersion());
+    out.println("Registered " + v.getModel() + ":" + v.getVersion() + " and pointed @production at it.");
   }
 
   private static Matrix load(Optional<Path> fashion) {
-    if (fashion.isPresent()) {
-      try {
-        return IdxReader.readImages(fashion.get(), 12_000);
-      } catch (IOException e) {
-        throw new CliException("cannot read " + fashion.get() + ": " + e.getMessage(), e);
-      }
+    if (fashion.isEmpty()) {
+      return null;
     }
-    return SyntheticData.manifold(4_000, 64, 7);
+    try {
+      return IdxReader.readImages(fashion.get(), FASHION_ROWS);
+    } catch (IOException e) {
+      throw new CliException("cannot read " + fashion.get() + ": " + e.getMessage(), e);
+    }
   }
 
   private static Optional<Path> fashionMnistTrainImages() {
@@ -116,39 +136,72 @@ final class DemoCommand implements Runnable {
     }
   }
 
-  private static Path writeSample(Path dir, Matrix data) {
-    try {
-      Files.createDirectories(dir);
-      Path sample = dir.resolve("sample.csv");
-      try (PrintStream ps = new PrintStream(Files.newOutputStream(sample))) {
-        Csv.write(ps, data.slice(0, Math.min(5, data.rows())).toArray());
+  private static Path write(Path file, Matrix rows) {
+    try (PrintStream ps = open(file)) {
+      Csv.write(ps, rows.toArray());
+    }
+    return file;
+  }
+
+  /** The MovieLens CSV layout, so {@code aeserve train --family autorec|multvae} reads it back. */
+  static Path writeRatings(Path file, Ratings ratings) {
+    try (PrintStream ps = open(file)) {
+      ps.println("userId,movieId,rating,timestamp");
+      for (Rating r : ratings.all()) {
+        ps.println(r.userId() + "," + r.itemId() + "," + r.value() + "," + r.timestamp());
       }
-      return sample;
+    }
+    return file;
+  }
+
+  /** The first user's ratings as {@code item,value} lines, input for {@code aeserve recommend}. */
+  private static Path writeHistory(Path file, Ratings ratings) {
+    String user = ratings.users().get(0);
+    try (PrintStream ps = open(file)) {
+      ratings.all().stream().filter(r -> r.userId().equals(user)).forEach(r -> ps.println(r.itemId() + "," + r.value()));
+    }
+    return file;
+  }
+
+  private static PrintStream open(Path file) {
+    try {
+      Files.createDirectories(file.getParent());
+      return new PrintStream(Files.newOutputStream(file));
     } catch (IOException e) {
-      throw new CliException("cannot write the sample input under " + dir + ": " + e.getMessage(), e);
+      throw new CliException("cannot write " + file + ": " + e.getMessage(), e);
     }
   }
 
-  private static void printWelcome(PrintStream out, AeserveClient client, String target, String model, Path sample,
-      float[] firstRow) {
+  private static void printWelcome(PrintStream out, AeserveClient client, String target, Map<Family, String> names,
+      Map<Family, Path> inputs, Path endpoints, Path ratings, Path history) {
     out.println();
     out.println("aeserve demo is SERVING on " + target);
     out.println("Registered models:");
     client.listModels().forEach(m -> out.println("  " + m.getName() + " (" + m.getFamily() + ") "
         + client.listVersions(m.getName()).size() + " version(s): " + m.getDescription()));
+    String ae = names.get(Family.AE);
+    String vae = names.get(Family.VAE);
+    String dae = names.get(Family.DAE);
+    String cvae = names.get(Family.CVAE);
     out.println();
     out.println("Try, from another terminal:");
     out.println("  ./aeserve models list");
-    out.println("  ./aeserve versions list " + model);
-    out.println("  ./aeserve encode --model " + model + "@production --input " + sample);
-    out.println("  ./aeserve reconstruct --model " + model + " --input " + sample);
+    out.println("  ./aeserve versions list " + ae);
+    out.println("  ./aeserve encode --model " + ae + "@production --input " + inputs.get(Family.AE));
+    out.println("  ./aeserve reconstruct --model " + names.get(Family.CONV_AE) + " --input " + inputs.get(Family.CONV_AE));
+    out.println("  ./aeserve sample --model " + vae + " --count 4 --seed 7");
+    out.println("  ./aeserve sample --model " + vae + " --interpolate-inputs " + endpoints + " --steps 5 --method slerp");
+    out.println("  ./aeserve sample --model " + cvae + " --count 3 --condition 2 --seed 7");
+    out.println("  ./aeserve denoise --model " + dae + " --input " + inputs.get(Family.DAE)
+        + " --gaussian 0.2 --corruption-seed 1 --clip 0,1");
+    out.println("  ./aeserve recommend --model " + names.get(Family.AUTOREC) + " --history " + history + " --k 10");
+    out.println("  ./aeserve evaluate --model " + names.get(Family.MULTVAE) + " --ratings " + ratings
+        + " --held-out-users " + DemoModels.HELD_OUT_USERS + " --split-seed " + DemoModels.SPLIT_SEED);
+    out.println("  ./aeserve evaluate --model " + ae + " --data " + inputs.get(Family.AE));
+    out.println("  ./aeserve calibrate " + ae + "@production --data " + inputs.get(Family.AE) + " --percentile 95");
     out.println("  grpcurl -plaintext " + target + " grpc.health.v1.Health/Check");
-    StringBuilder values = new StringBuilder();
-    for (int i = 0; i < firstRow.length; i++) {
-      values.append(i == 0 ? "" : ",").append(firstRow[i]);
-    }
-    out.println("  grpcurl -plaintext -d '{\"model\":{\"name\":\"" + model + "\"},\"inputs\":{\"rows\":1,\"cols\":"
-        + firstRow.length + ",\"values\":[" + values + "]}}' " + target + " aeserve.v1.Autoencoder/Encode");
+    out.println("  grpcurl -plaintext -d '{\"model\":{\"name\":\"" + vae + "\"},\"count\":2,\"seed\":7}' " + target
+        + " aeserve.v1.Autoencoder/Sample");
     out.println();
   }
 }

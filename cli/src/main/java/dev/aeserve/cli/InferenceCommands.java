@@ -1,12 +1,15 @@
 package dev.aeserve.cli;
 
 import dev.aeserve.client.AeserveClient;
-import dev.aeserve.client.DecodeResult;
-import dev.aeserve.client.EncodeResult;
 import dev.aeserve.client.ModelSelector;
-import dev.aeserve.client.ReconstructResult;
-import dev.aeserve.client.ServedVersion;
+import dev.aeserve.proto.v1.DecodeRequest;
+import dev.aeserve.proto.v1.DecodeResponse;
+import dev.aeserve.proto.v1.EncodeRequest;
+import dev.aeserve.proto.v1.EncodeResponse;
+import dev.aeserve.proto.v1.ReconstructRequest;
+import dev.aeserve.proto.v1.ReconstructResponse;
 import java.nio.file.Path;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -32,13 +35,18 @@ final class InferenceCommands {
     ServerOption server;
 
     ModelSelector selector() {
-      return ModelSelector.parse(model);
+      return Wire.selector(model);
     }
   }
 
-  static void served(ServedVersion s) {
-    System.err.println("# served by " + s.model() + ":" + s.version() + " (" + s.route()
-        + (s.alias().isEmpty() ? "" : " " + s.alias()) + ", " + s.family() + ", " + s.engine() + ")");
+  /** {@code --condition} for cvae models. */
+  static final class ConditionOption {
+    @Option(names = "--condition", paramLabel = "LABEL", description = "cvae: the condition label for every row.")
+    String label;
+
+    List<String> labels() {
+      return label == null ? List.of() : List.of(label);
+    }
   }
 
   @Command(name = "encode", mixinStandardHelpOptions = true, description = "x -> z: one latent row per input row.")
@@ -46,14 +54,19 @@ final class InferenceCommands {
     @Mixin
     Call call;
 
+    @Mixin
+    ConditionOption condition;
+
     @Override
     public void run() {
       float[][] rows = Csv.read(call.input);
       try (AeserveClient client = call.server.connect()) {
-        EncodeResult r = client.encode(call.selector(), rows);
-        served(r.servedBy());
-        System.err.println("# latent fingerprint " + r.latentFingerprint());
-        Csv.write(System.out, r.latents());
+        EncodeResponse r = Wire.call(() -> client.inferenceStub().encode(EncodeRequest.newBuilder()
+            .setModel(Wire.ref(call.selector())).setInputs(Wire.matrix(rows))
+            .setCondition(Wire.condition(condition.labels())).build()));
+        Wire.served(System.err, r.getServedBy());
+        System.err.println("# latent fingerprint " + r.getLatentFingerprint());
+        Csv.write(System.out, Wire.rows(r.getLatents()));
       }
     }
   }
@@ -63,16 +76,24 @@ final class InferenceCommands {
     @Mixin
     Call call;
 
+    @Mixin
+    ConditionOption condition;
+
     @Option(names = "--fingerprint", description = "Refuse unless the model's latent space has this fingerprint (from encode).")
     String fingerprint;
 
     @Override
     public void run() {
       float[][] rows = Csv.read(call.input);
+      DecodeRequest.Builder request = DecodeRequest.newBuilder().setModel(Wire.ref(call.selector()))
+          .setLatents(Wire.matrix(rows)).setCondition(Wire.condition(condition.labels()));
+      if (fingerprint != null) {
+        request.setLatentFingerprint(fingerprint);
+      }
       try (AeserveClient client = call.server.connect()) {
-        DecodeResult r = client.decode(call.selector(), rows, fingerprint);
-        served(r.servedBy());
-        Csv.write(System.out, r.outputs());
+        DecodeResponse r = Wire.call(() -> client.inferenceStub().decode(request.build()));
+        Wire.served(System.err, r.getServedBy());
+        Csv.write(System.out, Wire.rows(r.getOutputs()));
       }
     }
   }
@@ -83,6 +104,12 @@ final class InferenceCommands {
     @Mixin
     Call call;
 
+    @Mixin
+    ConditionOption condition;
+
+    @Mixin
+    ScoreOption score;
+
     @Option(names = "--outputs", description = "Append the reconstructed values to each row.")
     boolean outputs;
 
@@ -90,23 +117,29 @@ final class InferenceCommands {
     public void run() {
       float[][] rows = Csv.read(call.input);
       try (AeserveClient client = call.server.connect()) {
-        ReconstructResult r = client.reconstruct(call.selector(), rows);
-        served(r.servedBy());
-        r.threshold().ifPresent(t -> System.err.println("# anomalous when score > " + t));
+        ReconstructResponse r = Wire.call(() -> client.inferenceStub().reconstruct(ReconstructRequest.newBuilder()
+            .setModel(Wire.ref(call.selector())).setInputs(Wire.matrix(rows)).setOmitOutputs(!outputs)
+            .setScoreKind(score.kind()).setCondition(Wire.condition(condition.labels())).build()));
+        Wire.served(System.err, r.getServedBy());
+        if (r.hasCalibration()) {
+          System.err.println("# anomalous when score > " + r.getCalibration().getThreshold());
+        }
+        float[][] reconstructed = outputs ? Wire.rows(r.getOutputs()) : null;
         StringBuilder line = new StringBuilder();
-        for (int i = 0; i < r.scores().length; i++) {
+        for (int i = 0; i < r.getScoresCount(); i++) {
           line.setLength(0);
-          line.append(r.scores()[i]);
-          if (r.calibrated()) {
-            line.append(',').append(r.anomalous()[i]);
+          line.append(r.getScores(i));
+          if (r.getAnomalousCount() > 0) {
+            line.append(',').append(r.getAnomalous(i));
           }
-          if (outputs) {
-            for (float v : r.outputs()[i]) {
+          if (reconstructed != null) {
+            for (float v : reconstructed[i]) {
               line.append(',').append(v);
             }
           }
           System.out.println(line);
         }
+        System.out.flush();
       }
     }
   }

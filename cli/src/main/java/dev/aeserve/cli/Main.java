@@ -20,6 +20,11 @@ import picocli.CommandLine.Command;
         InferenceCommands.Encode.class,
         InferenceCommands.Decode.class,
         InferenceCommands.Reconstruct.class,
+        SampleCommand.class,
+        DenoiseCommand.class,
+        RecommendCommand.class,
+        CalibrateCommand.class,
+        EvaluateCommand.class,
         CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

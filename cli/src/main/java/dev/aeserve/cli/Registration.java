@@ -6,7 +6,10 @@ import dev.aeserve.client.AeserveException;
 import dev.aeserve.proto.v1.VersionInfo;
 import io.grpc.Status;
 
-/** Registers a trained model as a new version through a server, creating the model on first use. */
+/**
+ * Registers a trained model as a new version through a server, creating the model on first use.
+ * The trainer's calibration goes with it, so Reconstruct flags anomalies from the first call.
+ */
 final class Registration {
 
   private Registration() {}
@@ -19,6 +22,8 @@ final class Registration {
         throw e;
       }
     }
-    return client.uploadVersion(name, trained.spec().toJson(), trained.metrics().toJson(), null, trained.weights());
+    String calibration = trained.calibration() == null ? null : trained.calibration().toJson();
+    return client.uploadVersion(name, trained.spec().toJson(), trained.metrics().toJson(), calibration,
+        trained.weights());
   }
 }

@@ -2,13 +2,21 @@ package dev.aeserve.cli;
 
 import dev.aeserve.autoencoders.AutoencoderSpec;
 import dev.aeserve.autoencoders.AutoencoderTrainer;
+import dev.aeserve.autoencoders.Calibration;
+import dev.aeserve.autoencoders.Conditions;
 import dev.aeserve.autoencoders.EngineKind;
 import dev.aeserve.autoencoders.Family;
+import dev.aeserve.autoencoders.InvalidInputException;
+import dev.aeserve.autoencoders.InvalidSpecException;
+import dev.aeserve.autoencoders.ItemVocabulary;
 import dev.aeserve.autoencoders.Matrix;
 import dev.aeserve.autoencoders.TrainedModel;
 import dev.aeserve.autoencoders.TrainingConfig;
 import dev.aeserve.autoencoders.TrainingMetrics;
 import dev.aeserve.autoencoders.data.Datasets;
+import dev.aeserve.autoencoders.data.MovieLensReader;
+import dev.aeserve.autoencoders.data.Ratings;
+import dev.aeserve.autoencoders.evaluation.StrongGeneralization;
 import dev.aeserve.client.AeserveClient;
 import dev.aeserve.proto.v1.VersionInfo;
 import java.io.IOException;
@@ -26,26 +34,33 @@ import picocli.CommandLine.Option;
     description = "Train an autoencoder on an IDX or CSV file and register it as a new version.")
 final class TrainCommand implements Runnable {
 
-  @Option(names = "--family", defaultValue = "ae", description = "Model family (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--family", defaultValue = "ae",
+      description = "ae, dae, vae, cvae, conv_ae, autorec or multvae (default: ${DEFAULT-VALUE}).")
   String family;
 
-  @Option(names = "--data", required = true, paramLabel = "FILE", description = "Training data: IDX images (.gz ok) or numeric CSV.")
+  @Option(names = "--data", required = true, paramLabel = "FILE",
+      description = "Training data: IDX images (.gz ok) or numeric CSV; for autorec and multvae a MovieLens ratings file.")
   Path data;
+
+  @Option(names = "--labels", paramLabel = "FILE",
+      description = "cvae: a condition label per row, an IDX label file or one label per line (labels: the distinct values).")
+  Path labels;
+
+  @Option(names = "--min-users", defaultValue = "1", paramLabel = "N",
+      description = "Recommenders: items rated by fewer training users are left out of the vocabulary (default: ${DEFAULT-VALUE}).")
+  int minUsers;
+
+  @Mixin
+  FamilyOptions architecture;
+
+  @Mixin
+  RecommenderSplit split;
 
   @Option(names = "--register", paramLabel = "NAME", description = "Register the result as a new version of this model.")
   String register;
 
   @Option(names = "--description", defaultValue = "", description = "Model description, when the model is created.")
   String description;
-
-  @Option(names = "--hidden", split = ",", defaultValue = "128,64", description = "Encoder hidden layer widths (default: ${DEFAULT-VALUE}).")
-  List<Integer> hidden;
-
-  @Option(names = "--latent", defaultValue = "32", description = "Latent size (default: ${DEFAULT-VALUE}).")
-  int latent;
-
-  @Option(names = "--loss", description = "mse or bce (default: bce when every value is in [0, 1], else mse).")
-  String loss;
 
   @Option(names = "--epochs", defaultValue = "10", description = "Epochs (default: ${DEFAULT-VALUE}).")
   int epochs;
@@ -76,20 +91,29 @@ final class TrainCommand implements Runnable {
 
   @Override
   public void run() {
-    Matrix rows = read(data, maxRows);
-    AutoencoderSpec spec = spec(Family.fromId(family), rows, hidden, latent, loss);
+    Family f;
     TrainingConfig config;
     try {
+      f = Family.fromId(family);
       config = new TrainingConfig(epochs, batchSize, learningRate, heldOut, seed, EngineKind.parse(engine));
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | InvalidSpecException e) {
       throw new CliException(e.getMessage());
     }
+    TrainingSet set = f.recommender() ? ratingsSet(f) : rowsSet(f);
+    AutoencoderSpec spec = set.spec();
     PrintStream err = System.err;
-    err.printf(Locale.ROOT, "Training %s %d-%s-%d on %d rows of %s (%s, %s loss)%n", spec.family().id(), spec.inputDim(),
-        spec.hiddenLayers().stream().map(String::valueOf).reduce((a, b) -> a + "-" + b).orElse(""), spec.latentDim(),
-        rows.rows(), data, config.engine().djlName(), spec.loss());
-    TrainedModel trained = new AutoencoderTrainer(config).train(spec, rows, new ProgressBar(err, config.epochs()));
+    err.printf(Locale.ROOT, "Training %s %d-%s%d on %d rows of %s (%s, %s loss)%n", spec.family().id(), spec.inputDim(),
+        spec.hiddenLayers().stream().map(w -> w + "-").reduce("", String::concat), spec.latentDim(),
+        set.rows().rows(), data, config.engine().djlName(), spec.loss());
+    TrainedModel trained;
+    try {
+      trained = new AutoencoderTrainer(config).train(spec, set.rows(), set.conditions(),
+          new ProgressBar(err, config.epochs()));
+    } catch (InvalidInputException | InvalidSpecException e) {
+      throw new CliException(e.getMessage(), e);
+    }
     printMetrics(System.out, trained.metrics());
+    printCalibration(System.out, trained.calibration());
     if (save != null) {
       write(save, trained);
     }
@@ -99,6 +123,83 @@ final class TrainCommand implements Runnable {
         System.out.println("registered " + v.getModel() + ":" + v.getVersion() + " (sha256 " + v.getArtifactSha256()
             .substring(0, 12) + ", " + v.getSizeBytes() + " bytes)");
       }
+    }
+  }
+
+  /** What the trainer gets: the rows, a cvae's conditions, and the spec that fits them. */
+  private record TrainingSet(AutoencoderSpec spec, Matrix rows, Conditions conditions) {}
+
+  private TrainingSet rowsSet(Family f) {
+    Matrix rows = read(data, maxRows);
+    List<String> names = null;
+    Conditions conditions = Conditions.NONE;
+    if (f == Family.CVAE && labels != null) {
+      List<String> perRow = LabelFile.read(labels, rows.rows());
+      names = LabelFile.names(perRow);
+      int[] indices = new int[perRow.size()];
+      for (int i = 0; i < indices.length; i++) {
+        indices[i] = names.indexOf(perRow.get(i));
+      }
+      conditions = Conditions.perRow(indices);
+    } else if (labels != null) {
+      throw new CliException("--labels is for cvae; family '" + f.id() + "' takes no conditions");
+    }
+    return new TrainingSet(architecture.spec(f, rows.cols(), inUnitRange(rows), names), rows, conditions);
+  }
+
+  /**
+   * A recommender trains on users' rows over an item vocabulary. With {@code --held-out-users} it
+   * trains only on the users the strong-generalization split keeps, so {@code aeserve evaluate}
+   * with the same split flags scores users it never saw.
+   */
+  private TrainingSet ratingsSet(Family f) {
+    Ratings ratings = readRatings(data, f.id(), split.threshold);
+    if (split.heldOutUsers > 0) {
+      StrongGeneralization.Split s = split.split(ratings);
+      System.err.printf(Locale.ROOT, "Holding out %d users (split seed %d) for aeserve evaluate%n", s.test().size(),
+          split.splitSeed);
+      ratings = s.training();
+    }
+    List<String> items = ratings.itemsByPopularity(minUsers);
+    if (items.size() < 2) {
+      throw new CliException(data + ": fewer than 2 items rated by at least " + minUsers + " users");
+    }
+    ItemVocabulary vocabulary = new ItemVocabulary(items);
+    Matrix rows = ratings.matrix(vocabulary);
+    if (maxRows != null && maxRows < rows.rows()) {
+      rows = rows.slice(0, maxRows);
+    }
+    return new TrainingSet(architecture.recommenderSpec(f, items), rows, Conditions.NONE);
+  }
+
+  /** MovieLens ratings; binarized at {@code threshold} for multvae, whose input is implicit feedback. */
+  static Ratings readRatings(Path file, String family, float threshold) {
+    if (!Files.isReadable(file)) {
+      throw new CliException("cannot read " + file);
+    }
+    try {
+      Ratings r = MovieLensReader.read(file);
+      return Family.fromId(family) == Family.MULTVAE ? r.binarized(threshold) : r;
+    } catch (IOException | RuntimeException e) {
+      throw new CliException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  static boolean inUnitRange(Matrix rows) {
+    for (float v : rows.data()) {
+      if (v < 0 || v > 1) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  static void printCalibration(PrintStream out, Calibration c) {
+    if (c == null) {
+      out.println("no calibration (Reconstruct will not flag anomalies)");
+    } else {
+      out.printf(Locale.ROOT, "calibration: anomalous when %s > %.6f (%s)%n", c.scoreKind(), c.threshold(),
+          c.description());
     }
   }
 
@@ -112,20 +213,6 @@ final class TrainCommand implements Runnable {
     } catch (IOException e) {
       throw new CliException("cannot read " + file + ": " + e.getMessage(), e);
     }
-  }
-
-  /** A dense spec for {@code rows}: sigmoid output and BCE when the data lie in [0, 1]. */
-  static AutoencoderSpec spec(Family family, Matrix rows, List<Integer> hidden, int latent, String loss) {
-    boolean unit = true;
-    for (float v : rows.data()) {
-      if (v < 0 || v > 1) {
-        unit = false;
-        break;
-      }
-    }
-    String chosenLoss = loss != null ? loss : unit ? "bce" : "mse";
-    String output = unit ? "sigmoid" : "identity";
-    return new AutoencoderSpec(family, rows.cols(), latent, hidden, "relu", output, chosenLoss, null);
   }
 
   static void printMetrics(PrintStream out, TrainingMetrics m) {

@@ -102,8 +102,12 @@ class CommandLineTest {
 
     Result reconstructed = run("reconstruct", "--model", "cli-ae", "--input", input.toString(), "--server", target);
     assertThat(reconstructed.code()).isZero();
-    assertThat(reconstructed.lines()).hasSize(7)
-        .allSatisfy(l -> assertThat(Float.parseFloat(l)).isBetween(0f, 1f));
+    // train registers the trainer's calibration, so every score comes with its flag.
+    assertThat(reconstructed.lines()).hasSize(7).allSatisfy(l -> {
+      String[] cells = l.split(",");
+      assertThat(Float.parseFloat(cells[0])).isBetween(0f, 1f);
+      assertThat(cells[1]).isIn("true", "false");
+    });
 
     assertThat(run("alias", "set", "cli-ae", "production", "1", "--server", target).out())
         .contains("cli-ae@production -> 1");

@@ -1,5 +1,6 @@
 package dev.aeserve.registry;
 
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -8,6 +9,7 @@ import java.sql.Types;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** The append-only {@code registry_event} table. The database refuses UPDATE and DELETE on it. */
 final class AuditLog {
@@ -19,6 +21,14 @@ final class AuditLog {
   static final String VERSION_FAIL = "version.fail";
   static final String ALIAS_SET = "alias.set";
   static final String ALIAS_DELETE = "alias.delete";
+  static final String TRAFFIC_SET = "traffic.set";
+  static final String TRAFFIC_CLEAR = "traffic.clear";
+  static final String TRAFFIC_GATE = "traffic.gate";
+  static final String PROMOTE = "promote";
+  static final String ROLLBACK = "rollback";
+
+  /** The changes whose details record the routing they replaced, so a rollback can restore it. */
+  static final List<String> ROUTING_CHANGES = List.of(TRAFFIC_SET, TRAFFIC_CLEAR, TRAFFIC_GATE, PROMOTE, ROLLBACK);
 
   void append(
       Connection c, String actor, String action, String model, Integer version, String detailsJson)
@@ -54,6 +64,22 @@ final class AuditLog {
         }
         return events;
       }
+    }
+  }
+
+  /** The model's newest event whose action is one of {@code actions}. */
+  Optional<RegistryEvent> latest(Connection c, String model, List<String> actions) throws SQLException {
+    Array wanted = c.createArrayOf("text", actions.toArray());
+    try (PreparedStatement s = c.prepareStatement(
+        "SELECT id, at, actor, action, model, version, details::text AS details FROM registry_event"
+            + " WHERE model = ? AND action = ANY (?) ORDER BY id DESC LIMIT 1")) {
+      s.setString(1, model);
+      s.setArray(2, wanted);
+      try (ResultSet rs = s.executeQuery()) {
+        return rs.next() ? Optional.of(map(rs)) : Optional.empty();
+      }
+    } finally {
+      wanted.free();
     }
   }
 

@@ -44,6 +44,15 @@ final class JsonDocuments {
     return MAPPER.createObjectNode();
   }
 
+  /** Parses JSON the registry wrote itself (audit details, stored routing); a failure is a bug. */
+  static JsonNode read(String json) {
+    try {
+      return MAPPER.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("registry's own JSON does not parse: " + e.getOriginalMessage(), e);
+    }
+  }
+
   static String write(ObjectNode node) {
     return node.toString();
   }

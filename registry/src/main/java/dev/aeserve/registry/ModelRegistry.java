@@ -1,6 +1,7 @@
 package dev.aeserve.registry;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -48,11 +49,61 @@ public interface ModelRegistry {
 
   void deleteAlias(String model, String alias, String actor);
 
-  /** READY -> ARCHIVED. Aliases that still point at the version block the archive. */
+  /**
+   * READY -> ARCHIVED. Aliases that still point at the version block the archive, and so does the
+   * traffic split while the version is a shadow or a primary of weight above 0. A primary arm of
+   * weight 0 (say, a candidate whose quality gate tripped) is dropped from the split.
+   */
   ModelVersion archiveVersion(String model, int version, String actor);
 
-  /** Marks a PENDING or READY version FAILED with a reason (for example a load that failed). */
+  /**
+   * Marks a PENDING or READY version FAILED with a reason (for example a load that failed). Its arm in
+   * the traffic split, if any, stays: servers route around a version they cannot serve, and the
+   * split changes only by an explicit routing change.
+   */
   ModelVersion failVersion(String model, int version, String reason, String actor);
+
+  /** The model's traffic split, if it has one. */
+  Optional<TrafficSplit> traffic(String model);
+
+  /**
+   * Replaces the model's traffic split. Primary weights must sum to 100, every version must be
+   * READY, and no version may be both primary and shadow. Buckets move as little as the new
+   * weights allow. Recorded as {@code traffic.set} with the previous split.
+   *
+   * @param primaries version to weight, each 0..100, summing to 100
+   * @param shadows version to sampling percentage, each 1..100; may be empty
+   * @param gate optional quality gate, or null
+   */
+  TrafficSplit setTraffic(String model, Map<Integer, Integer> primaries, Map<Integer, Integer> shadows,
+      TrafficSplit.QualityGate gate, String actor);
+
+  /** Removes the model's split (calls without a selector then go to the newest READY version). */
+  void clearTraffic(String model, String actor);
+
+  /**
+   * Sends all of the model's traffic to {@code version} in one transaction: the split becomes 100%
+   * that version (shadows other than it are kept), and {@code alias}, when given, points at it.
+   * Recorded as {@code promote} with the previous routing.
+   */
+  TrafficSplit promote(String model, int version, String alias, String actor);
+
+  /**
+   * Restores the routing (split and aliases it changed) from before the model's most recent
+   * routing change (promote, traffic.set, traffic.clear, traffic.gate or rollback), as recorded in
+   * the audit log.
+   * Recorded as {@code rollback}.
+   *
+   * @throws VersionStateException when there is nothing to roll back, or a version it would restore
+   *     is no longer READY
+   */
+  Optional<TrafficSplit> rollback(String model, String actor);
+
+  /**
+   * The quality gate tripped: {@code candidate}'s weight goes to 0, its share to the heaviest
+   * other primary. Recorded as {@code traffic.gate} with {@code reason}.
+   */
+  TrafficSplit tripQualityGate(String model, int candidate, String reason, String actor);
 
   /** The artifact's bytes, checked against its sha256 on every load. */
   byte[] loadArtifact(String sha256);

@@ -3,10 +3,12 @@ package dev.aeserve.registry;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
@@ -37,6 +39,7 @@ public final class PostgresModelRegistry implements ModelRegistry, AutoCloseable
   private final AliasDao aliases = new AliasDao();
   private final ArtifactStore artifacts = new ArtifactStore();
   private final AuditLog audit = new AuditLog();
+  private final RoutingChanges routing;
   private PostgresChangeFeed feed; // started by the first subscribe; guarded by this
   private boolean closed; // guarded by this
 
@@ -74,6 +77,8 @@ public final class PostgresModelRegistry implements ModelRegistry, AutoCloseable
     this.transactor = new Transactor(requireNonNull(dataSource, "dataSource"));
     this.feedConnections = feedConnections;
     this.maxArtifactBytes = maxArtifactBytes;
+    SecureRandom salts = new SecureRandom();
+    this.routing = new RoutingChanges(versions, aliases, new TrafficDao(), audit, salts::nextLong, this::recordChange);
   }
 
   @Override
@@ -254,6 +259,7 @@ public final class PostgresModelRegistry implements ModelRegistry, AutoCloseable
     });
   }
 
+  /** A dropped arm of weight 0 is noted in the audit row ({@code dropped_from_traffic_split}). */
   @Override
   public ModelVersion archiveVersion(String model, int version, String actor) {
     ModelNames.requireModelName(model);
@@ -271,9 +277,13 @@ public final class PostgresModelRegistry implements ModelRegistry, AutoCloseable
         throw new VersionStateException("version " + version + " of '" + model
             + "' is still the target of alias(es) " + names + "; move or delete them before archiving");
       }
+      boolean droppedArm = routing.releaseForArchive(c, m, version);
       ModelVersion archived = versions.updateState(c, m.id(), version, VersionState.ARCHIVED, null);
-      recordChange(c, actor, AuditLog.VERSION_ARCHIVE, model, version,
-          JsonDocuments.object().put("previous_state", current.state().name()));
+      ObjectNode details = JsonDocuments.object().put("previous_state", current.state().name());
+      if (droppedArm) {
+        details.put("dropped_from_traffic_split", true);
+      }
+      recordChange(c, actor, AuditLog.VERSION_ARCHIVE, model, version, details);
       return archived;
     });
   }
@@ -295,6 +305,68 @@ public final class PostgresModelRegistry implements ModelRegistry, AutoCloseable
           JsonDocuments.object().put("previous_state", current.state().name()).put("reason", reason));
       return failed;
     });
+  }
+
+  @Override
+  public Optional<TrafficSplit> traffic(String model) {
+    ModelNames.requireModelName(model);
+    return transactor.read("read the traffic split of '" + model + "'",
+        c -> routing.current(c, requireModel(c, model)));
+  }
+
+  @Override
+  public TrafficSplit setTraffic(String model, Map<Integer, Integer> primaries, Map<Integer, Integer> shadows,
+      TrafficSplit.QualityGate gate, String actor) {
+    ModelNames.requireModelName(model);
+    requireActor(actor);
+    RoutingChanges.Arms arms = RoutingChanges.requireValidArms(primaries, shadows);
+    return transactor.inTransaction("set the traffic split of '" + model + "'",
+        c -> routing.set(c, lockModel(c, model), arms, gate, actor));
+  }
+
+  @Override
+  public void clearTraffic(String model, String actor) {
+    ModelNames.requireModelName(model);
+    requireActor(actor);
+    transactor.inTransaction("clear the traffic split of '" + model + "'", c -> {
+      routing.clear(c, lockModel(c, model), actor);
+      return null;
+    });
+  }
+
+  /** {@code alias} may be null (only the split changes); {@code latest} cannot be set. */
+  @Override
+  public TrafficSplit promote(String model, int version, String alias, String actor) {
+    ModelNames.requireModelName(model);
+    if (alias != null) {
+      ModelNames.requireSettableAlias(alias);
+    }
+    requireActor(actor);
+    return transactor.inTransaction("promote version " + version + " of '" + model + "'",
+        c -> routing.promote(c, lockModel(c, model), version, alias, actor));
+  }
+
+  @Override
+  public Optional<TrafficSplit> rollback(String model, String actor) {
+    ModelNames.requireModelName(model);
+    requireActor(actor);
+    return transactor.inTransaction("roll back the routing of '" + model + "'",
+        c -> routing.rollback(c, lockModel(c, model), actor));
+  }
+
+  /**
+   * Idempotent: when {@code candidate} is not a primary of weight above 0 (another server tripped it
+   * first, or the split changed), nothing changes and the current split is returned.
+   *
+   * @throws RegistryNotFoundException when the model has no split
+   */
+  @Override
+  public TrafficSplit tripQualityGate(String model, int candidate, String reason, String actor) {
+    ModelNames.requireModelName(model);
+    requireText("reason", reason);
+    requireActor(actor);
+    return transactor.inTransaction("trip the quality gate of version " + candidate + " of '" + model + "'",
+        c -> routing.tripQualityGate(c, lockModel(c, model), candidate, reason, actor));
   }
 
   @Override

@@ -22,10 +22,10 @@ class MigrationsTest {
       assertThat(strings(c, "SELECT table_name FROM information_schema.tables"
               + " WHERE table_schema = 'public' ORDER BY table_name"))
           .containsExactly("alias", "api_token", "artifact", "flyway_schema_history", "model",
-              "model_version", "registry_event", "traffic_split");
+              "model_routing", "model_version", "registry_event", "traffic_split");
       assertThat(strings(c, "SELECT version || ':' || success FROM flyway_schema_history"
               + " WHERE version IS NOT NULL ORDER BY installed_rank"))
-          .containsExactly("1:true", "2:true", "3:true", "4:true");
+          .containsExactly("1:true", "2:true", "3:true", "4:true", "5:true", "6:true");
     }
   }
 
@@ -54,6 +54,20 @@ class MigrationsTest {
       assertThatThrownBy(() -> s.execute("INSERT INTO traffic_split (model_id, version, weight, role)"
               + " SELECT id, 1, 100, 'canary' FROM model"))
           .hasMessageContaining("traffic_split_role");
+      assertThatThrownBy(() -> s.execute("INSERT INTO traffic_split (model_id, version, weight, role)"
+              + " SELECT id, 1, 100, 'primary' FROM model"))
+          .as("an arm needs its model's routing row").hasMessageContaining("traffic_split_routing");
+      assertThatThrownBy(() -> s.execute("INSERT INTO model_routing (model_id, salt, buckets)"
+              + " SELECT id, 1, array_fill(1, ARRAY[9999]) FROM model"))
+          .hasMessageContaining("model_routing_buckets_shape");
+      s.execute("INSERT INTO model_routing (model_id, salt, buckets)"
+          + " SELECT id, 1, array_fill(1, ARRAY[10000]) FROM model");
+      assertThatThrownBy(() -> s.execute("INSERT INTO traffic_split (model_id, version, weight, role)"
+              + " SELECT id, 1, 0, 'shadow' FROM model"))
+          .hasMessageContaining("traffic_split_shadow_weight");
+      assertThatThrownBy(() -> s.execute("INSERT INTO traffic_split (model_id, version, weight, role)"
+              + " SELECT id, 2, 100, 'primary' FROM model"))
+          .as("arms reference existing versions").hasMessageContaining("foreign key");
       assertThatThrownBy(() -> s.execute(
               "INSERT INTO api_token (name, sha256, scopes) VALUES ('t', repeat('b', 64), '{root}')"))
           .hasMessageContaining("api_token_known_scopes");

@@ -12,7 +12,13 @@ import dev.aeserve.server.grpc.Actor;
 import dev.aeserve.server.grpc.AutoencoderService;
 import dev.aeserve.server.grpc.MatrixCodec;
 import dev.aeserve.server.grpc.RegistryService;
+import dev.aeserve.server.grpc.RolloutService;
 import dev.aeserve.server.metrics.ServingMetrics;
+import dev.aeserve.server.rollout.QualityGates;
+import dev.aeserve.server.rollout.ShadowComparisons;
+import dev.aeserve.server.rollout.ShadowRunner;
+import dev.aeserve.server.rollout.VersionLifecycle;
+import dev.aeserve.server.rollout.VersionWarmup;
 import dev.aeserve.server.routing.ResolvedVersion;
 import dev.aeserve.server.routing.VersionResolver;
 import dev.aeserve.server.runtime.LoadedModels;
@@ -53,6 +59,9 @@ public final class AeServer implements AutoCloseable {
   private final VersionResolver resolver;
   private final ModelRuntime runtime;
   private final ServingMetrics metrics;
+  private final ShadowRunner shadows;
+  private final QualityGates gates;
+  private final VersionLifecycle lifecycle;
   private final Server server;
   private int metricsPort = -1;
 
@@ -62,13 +71,19 @@ public final class AeServer implements AutoCloseable {
     this.metrics = new ServingMetrics();
     this.runtime = new LoadedModels(registry, config.engine(), config.devices(), config.batching(), metrics, Ticker.SYSTEM);
     MatrixCodec codec = new MatrixCodec(config.maxRowsPerRequest());
+    ShadowComparisons comparisons = new ShadowComparisons();
+    this.shadows = new ShadowRunner(resolver, runtime, comparisons, 2, 256);
+    this.gates = new QualityGates(registry);
+    this.lifecycle = new VersionLifecycle(registry, runtime, config.unloadGrace());
+    VersionWarmup warmup = new VersionWarmup(registry, runtime);
     this.server = builder
         .maxInboundMessageSize(config.maxMessageBytes())
+        .addService(ServerInterceptors.intercept(new AutoencoderService(resolver, runtime, codec,
+            config.maxRowsPerRequest(), metrics, shadows, gates, Ticker.SYSTEM), Actor.interceptor()))
         .addService(ServerInterceptors.intercept(
-            new AutoencoderService(resolver, runtime, codec, config.maxRowsPerRequest(), metrics, Ticker.SYSTEM), Actor.interceptor()))
-        .addService(ServerInterceptors.intercept(
-            new RegistryService(registry, new UploadValidator(config.engine()), config.maxArtifactBytes()),
+            new RegistryService(registry, new UploadValidator(config.engine()), warmup, config.maxArtifactBytes()),
             Actor.interceptor()))
+        .addService(ServerInterceptors.intercept(new RolloutService(registry, warmup, comparisons), Actor.interceptor()))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .build();
@@ -178,6 +193,9 @@ public final class AeServer implements AutoCloseable {
       server.shutdownNow();
       Thread.currentThread().interrupt();
     }
+    lifecycle.close();
+    shadows.close();
+    gates.close();
     resolver.close();
     runtime.close();
     metrics.close();

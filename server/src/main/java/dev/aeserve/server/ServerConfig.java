@@ -4,6 +4,7 @@ import dev.aeserve.autoencoders.ComputeDevice;
 import dev.aeserve.autoencoders.EngineKind;
 import dev.aeserve.server.batching.BatchPolicy;
 import dev.aeserve.server.batching.BatchingConfig;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 
@@ -20,6 +21,7 @@ import java.util.Objects;
  * @param batching the batch policy of each (model, RPC) queue
  * @param metricsPort port of the Prometheus endpoint; -1 for none, 0 for any free port
  * @param devices where each loaded version computes: one copy and one runner per entry
+ * @param unloadGrace how long a version no longer referenced by any route stays loaded
  */
 public record ServerConfig(
     String host,
@@ -31,7 +33,8 @@ public record ServerConfig(
     boolean preload,
     BatchingConfig batching,
     int metricsPort,
-    List<ComputeDevice> devices) {
+    List<ComputeDevice> devices,
+    Duration unloadGrace) {
 
   public static final int DEFAULT_PORT = 50051;
 
@@ -48,6 +51,7 @@ public record ServerConfig(
       throw new IllegalArgumentException("maxMessageBytes must be >= 1024, got " + maxMessageBytes);
     }
     Objects.requireNonNull(batching, "batching");
+    Objects.requireNonNull(unloadGrace, "unloadGrace");
     devices = List.copyOf(devices);
     if (devices.isEmpty()) {
       throw new IllegalArgumentException("devices must name at least one device (cpu, gpu:0, ...)");
@@ -67,46 +71,52 @@ public record ServerConfig(
 
   public static ServerConfig defaults() {
     return new ServerConfig("127.0.0.1", DEFAULT_PORT, EngineKind.MXNET, 8192, 64 << 20, 1L << 30, true,
-        BatchingConfig.of(BatchPolicy.defaults()), -1, List.of(ComputeDevice.CPU));
+        BatchingConfig.of(BatchPolicy.defaults()), -1, List.of(ComputeDevice.CPU),
+        Duration.ofSeconds(30));
   }
 
   public ServerConfig withPort(int p) {
     return new ServerConfig(host, p, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload, batching,
-        metricsPort, devices);
+        metricsPort, devices, unloadGrace);
   }
 
   public ServerConfig withHost(String h) {
     return new ServerConfig(h, port, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload, batching,
-        metricsPort, devices);
+        metricsPort, devices, unloadGrace);
   }
 
   public ServerConfig withEngine(EngineKind e) {
     return new ServerConfig(host, port, e, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload, batching,
-        metricsPort, devices);
+        metricsPort, devices, unloadGrace);
   }
 
   public ServerConfig withMaxRowsPerRequest(int rows) {
     return new ServerConfig(host, port, engine, rows, maxMessageBytes, maxArtifactBytes, preload, batching, metricsPort,
-        devices);
+        devices, unloadGrace);
   }
 
   public ServerConfig withPreload(boolean p) {
     return new ServerConfig(host, port, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, p, batching,
-        metricsPort, devices);
+        metricsPort, devices, unloadGrace);
   }
 
   public ServerConfig withBatching(BatchingConfig b) {
     return new ServerConfig(host, port, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload, b,
-        metricsPort, devices);
+        metricsPort, devices, unloadGrace);
   }
 
   public ServerConfig withMetricsPort(int p) {
     return new ServerConfig(host, port, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload, batching,
-        p, devices);
+        p, devices, unloadGrace);
   }
 
   public ServerConfig withDevices(List<ComputeDevice> d) {
     return new ServerConfig(host, port, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload, batching,
-        metricsPort, d);
+        metricsPort, d, unloadGrace);
+  }
+
+  public ServerConfig withUnloadGrace(Duration g) {
+    return new ServerConfig(host, port, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload, batching,
+        metricsPort, devices, g);
   }
 }

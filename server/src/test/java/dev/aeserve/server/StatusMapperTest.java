@@ -47,6 +47,7 @@ class StatusMapperTest {
         Arguments.of(new LatentSpaceMismatchException("m"), Status.Code.FAILED_PRECONDITION),
         Arguments.of(new FamilyCapabilityException("m"), Status.Code.FAILED_PRECONDITION),
         Arguments.of(new VersionStateException("m"), Status.Code.FAILED_PRECONDITION),
+        Arguments.of(new VersionFailedException("m", null), Status.Code.FAILED_PRECONDITION),
         Arguments.of(new ArtifactIntegrityException("m"), Status.Code.DATA_LOSS),
         Arguments.of(new LimitExceededException("m"), Status.Code.RESOURCE_EXHAUSTED),
         Arguments.of(new ServerUnavailableException("m"), Status.Code.UNAVAILABLE),

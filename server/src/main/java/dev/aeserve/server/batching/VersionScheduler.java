@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -33,19 +35,48 @@ public final class VersionScheduler implements AutoCloseable {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   private final Map<String, Lane<?, ?>> lanes = new LinkedHashMap<>();
-  private final Thread runner;
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private volatile Thread runner;
   private boolean closing;
 
-  /**
-   * @param name used for the runner thread's name, e.g. "fashion-ae:3"
-   */
+  private final Executor compute;
+
+  /** A scheduler whose runner is a thread of its own and computes on it. */
   public VersionScheduler(String name, Ticker ticker, BatchObserver observer) {
+    this(name, ticker, observer, r -> {
+      Thread t = new Thread(r);
+      t.setDaemon(true);
+      t.start();
+    }, Runnable::run);
+  }
+
+  /**
+   * @param name used for the runner thread's name while it runs this scheduler, e.g. "fashion-ae:3"
+   * @param runners where the runner loop (forming batches, completing futures) runs
+   * @param compute where the model calls run. Engines keep native workspaces per calling thread
+   *     (MKL's, for one) and never give them back, so compute belongs on a few long-lived threads:
+   *     a fresh thread per loaded version would grow the process with every load.
+   */
+  public VersionScheduler(String name, Ticker ticker, BatchObserver observer, Executor runners, Executor compute) {
     this.name = Objects.requireNonNull(name, "name");
     this.ticker = Objects.requireNonNull(ticker, "ticker");
     this.observer = Objects.requireNonNull(observer, "observer");
-    this.runner = new Thread(this::run, "aeserve-runner-" + name);
-    this.runner.setDaemon(true);
-    this.runner.start();
+    this.compute = Objects.requireNonNull(compute, "compute");
+    runners.execute(this::runNamed);
+  }
+
+  private void runNamed() {
+    Thread t = Thread.currentThread();
+    String previous = t.getName();
+    runner = t;
+    t.setName("aeserve-runner-" + name);
+    try {
+      run();
+    } finally {
+      t.setName(previous);
+      runner = null;
+      stopped.countDown();
+    }
   }
 
   /**
@@ -161,7 +192,7 @@ public final class VersionScheduler implements AutoCloseable {
     try {
       I input = batch.size() == 1 ? batch.get(0).input()
           : lane.kernel.concat(batch.stream().map(Job::input).toList());
-      output = lane.kernel.run(input);
+      output = CompletableFuture.supplyAsync(() -> lane.kernel.run(input), compute).join();
     } catch (Throwable t) {
       batch.forEach(j -> j.result().completeExceptionally(t));
       log.debug("batch on {} failed", name, t);
@@ -206,13 +237,14 @@ public final class VersionScheduler implements AutoCloseable {
       lock.unlock();
     }
     try {
-      runner.join(TimeUnit.SECONDS.toMillis(30));
-      if (runner.isAlive()) {
-        runner.interrupt();
-        runner.join(TimeUnit.SECONDS.toMillis(5));
+      if (!stopped.await(30, TimeUnit.SECONDS)) {
+        Thread t = runner;
+        if (t != null) {
+          t.interrupt();
+        }
+        stopped.await(5, TimeUnit.SECONDS);
       }
     } catch (InterruptedException e) {
-      runner.interrupt();
       Thread.currentThread().interrupt();
     }
   }

@@ -31,6 +31,8 @@ import dev.aeserve.server.FamilyCapabilityException;
 import dev.aeserve.server.LatentSpaceMismatchException;
 import dev.aeserve.server.batching.Ticker;
 import dev.aeserve.server.metrics.ServingMetrics;
+import dev.aeserve.server.rollout.QualityGates;
+import dev.aeserve.server.rollout.ShadowRunner;
 import dev.aeserve.server.routing.ResolvedVersion;
 import dev.aeserve.server.routing.VersionResolver;
 import dev.aeserve.server.runtime.Lanes;
@@ -60,15 +62,19 @@ public final class AutoencoderService extends AutoencoderGrpc.AutoencoderImplBas
   private final MatrixCodec codec;
   private final Requests requests;
   private final ServingMetrics metrics;
+  private final ShadowRunner shadows;
+  private final QualityGates gates;
   private final Ticker ticker;
 
   public AutoencoderService(VersionResolver resolver, ModelRuntime runtime, MatrixCodec codec, int maxRows,
-      ServingMetrics metrics, Ticker ticker) {
+      ServingMetrics metrics, ShadowRunner shadows, QualityGates gates, Ticker ticker) {
     this.resolver = resolver;
     this.runtime = runtime;
     this.codec = codec;
     this.requests = new Requests(codec, maxRows);
     this.metrics = metrics;
+    this.shadows = shadows;
+    this.gates = gates;
     this.ticker = ticker;
   }
 
@@ -84,6 +90,9 @@ public final class AutoencoderService extends AutoencoderGrpc.AutoencoderImplBas
       long seed = Requests.seed(req.hasSeed(), req.getSeed());
       MatrixEncoding enc = MatrixCodec.responseEncoding(req.getResponseEncoding(), req.getInputs());
       return t.<Rows, Encoding>submit(Lanes.ENCODE, rows).thenApply(e -> {
+        if (!t.resolved().shadows().isEmpty()) {
+          t.afterReply(() -> shadows.afterEncode(t.resolved(), rows, e));
+        }
         EncodeResponse.Builder b = EncodeResponse.newBuilder()
             .setServedBy(t.servedBy())
             .setLatents(MatrixCodec.encode(e.mean(), enc))
@@ -188,6 +197,14 @@ public final class AutoencoderService extends AutoencoderGrpc.AutoencoderImplBas
     };
   }
 
+  private static double mean(float[] values) {
+    double sum = 0;
+    for (float v : values) {
+      sum += v;
+    }
+    return sum / values.length;
+  }
+
   private CompletableFuture<ReconstructResponse> reconstruct(Target t, ReconstructRequest req) {
     Matrix x = codec.decode(req.getInputs(), "inputs");
     Rows rows = new Rows(x, Requests.labels(t.spec(), req.getCondition(), x.rows()));
@@ -195,6 +212,14 @@ public final class AutoencoderService extends AutoencoderGrpc.AutoencoderImplBas
     Calibration cal = Calibration.fromJson(t.servable().version().calibrationJson());
     MatrixEncoding enc = MatrixCodec.responseEncoding(req.getResponseEncoding(), req.getInputs());
     return t.<Rows, Reconstruction>submit(Lanes.reconstruct(kind), rows).thenApply(r -> {
+      if (t.resolved().split() != null) {
+        if (kind == t.spec().defaultScoreKind()) {
+          gates.record(t.resolved().split(), t.resolved().version().version(), mean(r.scores()));
+        }
+        if (!t.resolved().shadows().isEmpty()) {
+          t.afterReply(() -> shadows.afterReconstruct(t.resolved(), t.servable(), rows, kind, r));
+        }
+      }
       ReconstructResponse.Builder b = ReconstructResponse.newBuilder()
           .setServedBy(t.servedBy())
           .setScoreKind(Requests.toProto(kind));
@@ -298,9 +323,11 @@ public final class AutoencoderService extends AutoencoderGrpc.AutoencoderImplBas
   private <R> void call(Rpc rpc, ModelRef ref, StreamObserver<R> out, Function<Target, CompletableFuture<R>> body) {
     long start = ticker.nanos();
     String[] version = {""};
+    Target[] target = {null};
     CompletableFuture<R> result;
     try {
       Target t = target(ref, rpc);
+      target[0] = t;
       version[0] = Integer.toString(t.resolved().version().version());
       result = body.apply(t);
     } catch (Throwable e) {
@@ -327,6 +354,9 @@ public final class AutoencoderService extends AutoencoderGrpc.AutoencoderImplBas
         }
       }
       metrics.recordRequest(ref.getName(), version[0], rpc, code, ticker.nanos() - start);
+      if (error == null && target[0] != null) {
+        target[0].afterReply().forEach(Runnable::run);
+      }
     });
   }
 

@@ -17,6 +17,7 @@ import dev.aeserve.server.LatentSpaceMismatchException;
 import dev.aeserve.server.LimitExceededException;
 import dev.aeserve.server.NotImplementedYetException;
 import dev.aeserve.server.ServerUnavailableException;
+import dev.aeserve.server.VersionFailedException;
 import dev.aeserve.server.batching.CallCancelledException;
 import dev.aeserve.server.batching.DeadlineExpiredException;
 import dev.aeserve.server.batching.QueueFullException;
@@ -53,6 +54,7 @@ public final class StatusMapper {
       Map.entry(LatentSpaceMismatchException.class, Status.Code.FAILED_PRECONDITION),
       Map.entry(FamilyCapabilityException.class, Status.Code.FAILED_PRECONDITION),
       Map.entry(VersionStateException.class, Status.Code.FAILED_PRECONDITION),
+      Map.entry(VersionFailedException.class, Status.Code.FAILED_PRECONDITION),
       // Stored weights that no longer match their hash: the gRPC code for corrupted data.
       Map.entry(ArtifactIntegrityException.class, Status.Code.DATA_LOSS),
       Map.entry(LimitExceededException.class, Status.Code.RESOURCE_EXHAUSTED),

@@ -8,11 +8,26 @@ import dev.aeserve.server.routing.ResolvedVersion;
 import dev.aeserve.server.runtime.ServableVersion;
 import io.grpc.Context;
 import io.grpc.Deadline;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
-/** The version one call goes to, loaded, with the call's deadline and cancellation. */
-record Target(ResolvedVersion resolved, ServableVersion servable, Context context, Ticker ticker) {
+/**
+ * The version one call goes to, loaded, with the call's deadline and cancellation, and work to do
+ * once the caller has its answer (shadow copies).
+ */
+record Target(ResolvedVersion resolved, ServableVersion servable, Context context, Ticker ticker,
+    List<Runnable> afterReply) {
+
+  Target(ResolvedVersion resolved, ServableVersion servable, Context context, Ticker ticker) {
+    this(resolved, servable, context, ticker, new CopyOnWriteArrayList<>());
+  }
+
+  /** Runs {@code action} after the response has been sent (never before, never delaying it). */
+  void afterReply(Runnable action) {
+    afterReply.add(action);
+  }
 
   AutoencoderSpec spec() {
     return servable.spec();

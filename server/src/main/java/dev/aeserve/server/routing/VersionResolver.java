@@ -6,9 +6,15 @@ import dev.aeserve.registry.Alias;
 import dev.aeserve.registry.ModelRegistry;
 import dev.aeserve.registry.ModelVersion;
 import dev.aeserve.registry.RegistryChange;
+import dev.aeserve.registry.TrafficSplit;
 import dev.aeserve.registry.VersionState;
 import dev.aeserve.registry.VersionStateException;
 import dev.aeserve.server.InvalidRequestException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -29,12 +35,29 @@ public final class VersionResolver implements AutoCloseable {
 
   private final ModelRegistry registry;
   private final ConcurrentMap<String, ConcurrentMap<String, ModelVersion>> cache = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, Optional<TrafficSplit>> splits = new ConcurrentHashMap<>();
   private final AtomicLong generation = new AtomicLong();
   private final AutoCloseable subscription;
 
+  /** Drops every cached route this often, in case a notification was lost (or Postgres restarted). */
+  public static final Duration DEFAULT_RECONCILE = Duration.ofSeconds(5);
+
+  private final ScheduledExecutorService reconciler;
+
   public VersionResolver(ModelRegistry registry) {
+    this(registry, DEFAULT_RECONCILE);
+  }
+
+  public VersionResolver(ModelRegistry registry, Duration reconcileEvery) {
     this.registry = registry;
     this.subscription = registry.subscribe(this::onChange);
+    this.reconciler = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "aeserve-routing-reconcile");
+      t.setDaemon(true);
+      return t;
+    });
+    long period = reconcileEvery.toMillis();
+    reconciler.scheduleAtFixedRate(() -> onChange(RegistryChange.everything()), period, period, TimeUnit.MILLISECONDS);
   }
 
   public ResolvedVersion resolve(ModelRef ref) {
@@ -57,11 +80,30 @@ public final class VersionResolver implements AutoCloseable {
         yield new ResolvedVersion(ready(v), Route.ROUTE_ALIAS, alias, "");
       }
       case SELECTOR_NOT_SET -> {
-        ModelVersion v = cached(name, "@" + Alias.LATEST,
-            () -> registry.getVersion(name, registry.resolveAlias(name, Alias.LATEST)));
-        yield new ResolvedVersion(ready(v), Route.ROUTE_LATEST, "", "");
+        TrafficSplit split = split(name);
+        if (split == null) {
+          ModelVersion v = cached(name, "@" + Alias.LATEST,
+              () -> registry.getVersion(name, registry.resolveAlias(name, Alias.LATEST)));
+          yield new ResolvedVersion(ready(v), Route.ROUTE_LATEST, "", "");
+        }
+        int chosen = StickyRouter.route(split, ref.getRoutingKey());
+        ModelVersion v = cached(name, "v" + chosen, () -> registry.getVersion(name, chosen));
+        yield new ResolvedVersion(ready(v), Route.ROUTE_SPLIT, "", "primary:" + chosen, split, split.shadows());
       }
     };
+  }
+
+  /** The model's split, or null; cached like versions and dropped on change. */
+  private TrafficSplit split(String model) {
+    Optional<TrafficSplit> s = splits.get(model);
+    if (s == null) {
+      long seen = generation.get();
+      s = registry.traffic(model);
+      if (generation.get() == seen) {
+        splits.put(model, s);
+      }
+    }
+    return s.filter(t -> !t.primaries().isEmpty()).orElse(null);
   }
 
   private ModelVersion cached(String model, String key, Supplier<ModelVersion> lookup) {
@@ -90,14 +132,17 @@ public final class VersionResolver implements AutoCloseable {
     generation.incrementAndGet();
     if (change.model() == null) {
       cache.clear();
+      splits.clear();
     } else {
       cache.remove(change.model());
+      splits.remove(change.model());
     }
     log.debug("registry change for {}: routing cache dropped", change.model() == null ? "all models" : change.model());
   }
 
   @Override
   public void close() {
+    reconciler.shutdownNow();
     try {
       subscription.close();
     } catch (Exception e) {

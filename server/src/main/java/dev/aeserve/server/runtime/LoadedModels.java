@@ -22,6 +22,8 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,12 +41,35 @@ public final class LoadedModels implements ModelRuntime {
   private final ServingMetrics metrics;
   private final Ticker ticker;
   private final List<ComputeDevice> devices;
+  /** Runner threads: one per loaded version and device while it is loaded, reused after. */
+  private final ExecutorService runners = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "aeserve-runner-idle");
+    t.setDaemon(true);
+    return t;
+  });
+  /**
+   * The threads every model call runs on. Engines keep native workspaces per calling thread and
+   * never give them back, so a fixed set keeps memory flat across any number of loads. MXNet
+   * computes one call at a time per process anyway; PyTorch gets one thread per core.
+   */
+  private final ExecutorService compute;
   private final ConcurrentMap<String, CompletableFuture<ServableVersion>> versions = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
   public LoadedModels(ModelRegistry registry, EngineKind engine, List<ComputeDevice> devices, BatchingConfig batching,
       ServingMetrics metrics, Ticker ticker) {
     this.devices = List.copyOf(devices);
+    int threads = engine == EngineKind.MXNET ? 1 : Math.max(1, Runtime.getRuntime().availableProcessors());
+    this.compute = Executors.newFixedThreadPool(threads, new java.util.concurrent.ThreadFactory() {
+      private final java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+
+      @Override
+      public Thread newThread(Runnable r) {
+        Thread t = new Thread(r, "aeserve-compute-" + n.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+      }
+    });
     this.registry = registry;
     this.engine = engine;
     this.batching = batching;
@@ -84,7 +109,7 @@ public final class LoadedModels implements ModelRuntime {
         Autoencoder model = Autoencoders.load(spec, weights, engine, device);
         String name = version.model() + ":" + version.version() + (devices.size() > 1 ? "@" + device + "#" + i : "");
         VersionScheduler scheduler = new VersionScheduler(name, ticker,
-            metrics.observerFor(version.model(), version.version()));
+            metrics.observerFor(version.model(), version.version()), runners, compute);
         registerLanes(scheduler, version, spec, model);
         replicas.add(new ServableVersion.Replica(device, model, scheduler));
       }
@@ -156,6 +181,8 @@ public final class LoadedModels implements ModelRuntime {
       }
     });
     versions.clear();
+    runners.shutdown();
+    compute.shutdown();
   }
 
   private static String key(String model, int version) {

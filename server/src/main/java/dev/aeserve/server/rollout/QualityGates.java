@@ -1,0 +1,122 @@
+package dev.aeserve.server.rollout;
+
+import dev.aeserve.registry.ModelRegistry;
+import dev.aeserve.registry.TrafficSplit;
+import java.util.Comparator;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.DoubleAdder;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Watches live reconstruction error per split arm and applies each split's quality gate: a
+ * candidate (any primary but the heaviest) whose mean error exceeds the heaviest primary's by more
+ * than the gate's percentage, once it has served the gate's number of requests, loses its weight
+ * through the registry, which records why. Judged off the request path.
+ */
+public final class QualityGates implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(QualityGates.class);
+
+  private final ModelRegistry registry;
+  private final Map<String, Arm> arms = new ConcurrentHashMap<>();
+  private final Map<String, Boolean> judging = new ConcurrentHashMap<>();
+  private final ExecutorService judge = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "aeserve-quality-gate");
+    t.setDaemon(true);
+    return t;
+  });
+
+  public QualityGates(ModelRegistry registry) {
+    this.registry = registry;
+  }
+
+  private static final class Arm {
+    final LongAdder requests = new LongAdder();
+    final DoubleAdder errorSum = new DoubleAdder();
+
+    double mean() {
+      long n = requests.sum();
+      return n == 0 ? Double.NaN : errorSum.sum() / n;
+    }
+  }
+
+  /** One Reconstruct call served by {@code version} under {@code split}, with its mean row score. */
+  public void record(TrafficSplit split, int version, double meanScore) {
+    if (split.gate() == null || !Double.isFinite(meanScore)) {
+      return;
+    }
+    Arm arm = arms.computeIfAbsent(key(split, version), k -> new Arm());
+    arm.requests.increment();
+    arm.errorSum.add(meanScore);
+    if (judging.putIfAbsent(split.model(), Boolean.TRUE) == null) {
+      try {
+        judge.execute(() -> {
+          try {
+            judge(split);
+          } finally {
+            judging.remove(split.model());
+          }
+        });
+      } catch (RejectedExecutionException closed) {
+        judging.remove(split.model());
+      }
+    }
+  }
+
+  private void judge(TrafficSplit split) {
+    TrafficSplit.Arm heaviest = split.primaries().stream()
+        .max(Comparator.comparingInt(TrafficSplit.Arm::weight).thenComparing(a -> -a.version())).orElse(null);
+    if (heaviest == null) {
+      return;
+    }
+    Arm base = arms.get(key(split, heaviest.version()));
+    if (base == null || base.requests.sum() == 0) {
+      return;
+    }
+    for (TrafficSplit.Arm candidate : split.primaries()) {
+      if (candidate.version() == heaviest.version() || candidate.weight() == 0) {
+        continue;
+      }
+      Arm c = arms.get(key(split, candidate.version()));
+      if (c == null || c.requests.sum() < split.gate().minRequests()) {
+        continue;
+      }
+      double limit = base.mean() * (1 + split.gate().maxErrorIncreasePercent() / 100);
+      if (c.mean() > limit) {
+        String reason = String.format(Locale.ROOT,
+            "mean reconstruction error %.6g over %d requests exceeds version %d's %.6g by more than %.1f%%",
+            c.mean(), c.requests.sum(), heaviest.version(), base.mean(), split.gate().maxErrorIncreasePercent());
+        log.warn("quality gate: version {} of '{}' loses its weight: {}", candidate.version(), split.model(), reason);
+        try {
+          registry.tripQualityGate(split.model(), candidate.version(), reason, "quality-gate");
+        } catch (RuntimeException e) {
+          log.warn("quality gate could not update the split of '{}': {}", split.model(), e.getMessage());
+        }
+        arms.remove(key(split, candidate.version()));
+      }
+    }
+  }
+
+  /** Statistics belong to one split: a new split (new weights, new gate) starts counting afresh. */
+  private static String key(TrafficSplit split, int version) {
+    return split.model() + "@" + split.updatedAt() + ":" + version;
+  }
+
+  @Override
+  public void close() {
+    judge.shutdownNow();
+    try {
+      judge.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

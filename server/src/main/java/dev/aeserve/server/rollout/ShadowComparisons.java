@@ -1,0 +1,47 @@
+package dev.aeserve.server.rollout;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** What each shadow's answers looked like next to its primary's, per (model, primary, shadow). */
+public final class ShadowComparisons {
+
+  /** One (primary, shadow) pair's record. */
+  public static final class Pair {
+    final int primary;
+    final int shadow;
+    final DifferenceStats errorDifference = new DifferenceStats();
+    final DifferenceStats latentDistance = new DifferenceStats();
+    final AtomicLong shed = new AtomicLong();
+    final AtomicLong failed = new AtomicLong();
+
+    Pair(int primary, int shadow) {
+      this.primary = primary;
+      this.shadow = shadow;
+    }
+  }
+
+  /** A pair's figures, for the API. */
+  public record Comparison(int primaryVersion, int shadowVersion, DifferenceStatsView errorDifference,
+      DifferenceStatsView latentDistance, long shed, long failed) {}
+
+  private final Map<String, Map<String, Pair>> byModel = new ConcurrentHashMap<>();
+
+  Pair pair(String model, int primary, int shadow) {
+    return byModel.computeIfAbsent(model, m -> new ConcurrentHashMap<>())
+        .computeIfAbsent(primary + "/" + shadow, k -> new Pair(primary, shadow));
+  }
+
+  public List<Comparison> of(String model) {
+    List<Comparison> out = new ArrayList<>();
+    byModel.getOrDefault(model, Map.of()).values().forEach(p -> out.add(new Comparison(p.primary, p.shadow,
+        p.errorDifference.summary(), p.latentDistance.summary(), p.shed.get(), p.failed.get())));
+    out.sort((a, b) -> a.primaryVersion() != b.primaryVersion()
+        ? Integer.compare(a.primaryVersion(), b.primaryVersion())
+        : Integer.compare(a.shadowVersion(), b.shadowVersion()));
+    return out;
+  }
+}
