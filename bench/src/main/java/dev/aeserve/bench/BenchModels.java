@@ -24,6 +24,8 @@ final class BenchModels {
   /** W4: a VAE over 784-wide rows. */
   static final String VAE = "w4-vae";
   static final int ITEMS = 10_000;
+  /** Two versions of the large model: a primary and a shadow copying its calls. */
+  static final String SHADOWED = "w1-large-shadowed";
 
   private BenchModels() {}
 

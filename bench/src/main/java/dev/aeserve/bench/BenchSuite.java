@@ -79,6 +79,8 @@ public final class BenchSuite implements Callable<Integer> {
             BenchModels.register(client, BenchModels.LARGE_GUARDED, large);
             BenchModels.register(client, BenchModels.VAE, vae);
             BenchModels.register(client, BenchModels.RECOMMENDER, recommender);
+            BenchModels.register(client, BenchModels.SHADOWED, large);
+            client.uploadVersion(BenchModels.SHADOWED, large.spec().toJson(), "{}", null, large.weights());
           }
           Map<String, Object> results = runEngine(engine, server, channel, large);
           results.put("rss_mib", server.rssMib());
@@ -185,6 +187,24 @@ public final class BenchSuite implements Callable<Integer> {
         () -> LoadGenerator.closedLoop(16, warm, measure, () -> blocking.reconstruct(w2Values)));
     r.put("w2_large_values_encoding", w2v.row());
     r.put("w2_raw_over_values", w2raw.result().throughput() / w2v.result().throughput());
+
+    log(engine, "shadow traffic: primary p99 without and with a shadow copying every call");
+    var rollouts = dev.aeserve.proto.v1.RolloutsGrpc.newBlockingStub(channel);
+    rollouts.setTraffic(dev.aeserve.proto.v1.SetTrafficRequest.newBuilder().setModel(BenchModels.SHADOWED)
+        .addPrimaries(dev.aeserve.proto.v1.TrafficArm.newBuilder().setVersion(1).setWeight(100)).build());
+    ReconstructRequest shadowed = w2.toBuilder().setModel(ModelRef.newBuilder().setName(BenchModels.SHADOWED)
+        .setRoutingKey("bench")).setInputs(MatrixCodec.encode(SyntheticData.manifold(8, 784, 4),
+        MatrixEncoding.MATRIX_ENCODING_RAW_LE)).build();
+    Measured shadowFree = measured(server, 8,
+        () -> LoadGenerator.closedLoop(4, warm, measure, () -> blocking.reconstruct(shadowed)));
+    rollouts.setTraffic(dev.aeserve.proto.v1.SetTrafficRequest.newBuilder().setModel(BenchModels.SHADOWED)
+        .addPrimaries(dev.aeserve.proto.v1.TrafficArm.newBuilder().setVersion(1).setWeight(100))
+        .addShadows(dev.aeserve.proto.v1.TrafficArm.newBuilder().setVersion(2).setWeight(100)).build());
+    Measured withShadow = measured(server, 8,
+        () -> LoadGenerator.closedLoop(4, warm, measure, () -> blocking.reconstruct(shadowed)));
+    r.put("shadow_off", shadowFree.row());
+    r.put("shadow_on", withShadow.row());
+    r.put("shadow_p99_ratio", withShadow.result().p99() / shadowFree.result().p99());
 
     log(engine, "latency at half load, overload at 3x, recovery (short queue)");
     EncodeRequest guarded = encode(BenchModels.LARGE_GUARDED, 1);

@@ -28,6 +28,8 @@ final class Report {
           (v, r) -> v >= 0.5),
       new Figure("half_load_p99_ms", "p99 at half the sustainable rate (short-queue model)",
           "<= max_queue_delay + 2 x batch compute", (v, r) -> v <= (double) r.get("half_load_p99_bound_ms")),
+      new Figure("shadow_p99_ratio", "primary p99 with a shadow copying every call over without (closed loop, 4 callers)",
+          "< 1.10", (v, r) -> v < 1.10),
       new Figure("overload_p99_ratio", "admitted p99 at 3x the sustainable rate over the half-load p99", "<= 2",
           (v, r) -> v <= 2),
       new Figure("overload_other_failures", "failures other than RESOURCE_EXHAUSTED at 3x", "0", (v, r) -> v == 0),
@@ -109,7 +111,7 @@ final class Report {
         .append("|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (var e : engines.entrySet()) {
       for (String w : List.of("w1_small", "echo", "w1_large", "w1_large_unbatched", "w2_large",
-          "w2_large_values_encoding", "w3_recommend", "w4_sample", "guarded_saturated",
+          "w2_large_values_encoding", "w3_recommend", "w4_sample", "shadow_off", "shadow_on", "guarded_saturated",
           "half_load", "overload", "recovery")) {
         row(md, w, e.getKey(), (Map<?, ?>) e.getValue().get(w));
       }

@@ -25,6 +25,10 @@ import picocli.CommandLine.Command;
         RecommendCommand.class,
         CalibrateCommand.class,
         EvaluateCommand.class,
+        RolloutCommands.Traffic.class,
+        RolloutCommands.Promote.class,
+        RolloutCommands.Rollback.class,
+        MigrateCommand.class,
         CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

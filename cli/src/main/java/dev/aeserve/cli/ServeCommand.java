@@ -1,6 +1,9 @@
 package dev.aeserve.cli;
 
+import dev.aeserve.autoencoders.ComputeDevice;
 import dev.aeserve.autoencoders.EngineKind;
+import dev.aeserve.server.batching.BatchingConfig;
+import java.util.List;
 import dev.aeserve.server.AeServer;
 import dev.aeserve.server.ServerConfig;
 import java.util.concurrent.CountDownLatch;
@@ -31,6 +34,15 @@ final class ServeCommand implements Runnable {
       description = "Serve Prometheus metrics on this port at /metrics (default: off).")
   int metricsPort;
 
+  @Option(names = "--devices", split = ",", defaultValue = "cpu", paramLabel = "cpu|gpu:N",
+      description = "Where each loaded version computes, one copy and runner per entry, e.g. gpu:0,gpu:1 "
+          + "(GPUs need --engine pytorch; default: ${DEFAULT-VALUE}).")
+  List<String> devices;
+
+  @Option(names = "--unload-grace", defaultValue = "30s",
+      description = "How long a version nothing routes to stays loaded (default: ${DEFAULT-VALUE}).")
+  String unloadGrace;
+
   @Mixin
   BatchingOptions batching;
 
@@ -42,7 +54,9 @@ final class ServeCommand implements Runnable {
     ServerConfig config;
     try {
       config = config(host, port, engine, maxRows, !noPreload).withBatching(batching.toConfig())
-          .withMetricsPort(metricsPort);
+          .withMetricsPort(metricsPort)
+          .withDevices(devices.stream().map(ComputeDevice::parse).toList())
+          .withUnloadGrace(BatchingConfig.parseDuration(unloadGrace));
     } catch (IllegalArgumentException e) {
       throw new CliException(e.getMessage());
     }
@@ -66,7 +80,13 @@ final class ServeCommand implements Runnable {
 
   /** Starts the server, runs {@code onStarted}, and blocks until SIGINT/SIGTERM, then drains. */
   static void runUntilShutdown(RegistryBackend backend, ServerConfig config, Runnable onStarted) {
-    AeServer server = AeServer.start(backend.registry(), config);
+    AeServer server;
+    try {
+      server = AeServer.start(backend.registry(), config);
+    } catch (java.io.UncheckedIOException | IllegalArgumentException e) {
+      backend.close();
+      throw new CliException(e.getMessage(), e);
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Thread hook = new Thread(() -> {
       System.err.println("aeserve: shutting down (draining in-flight calls)");

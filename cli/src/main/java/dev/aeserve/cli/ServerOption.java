@@ -1,6 +1,10 @@
 package dev.aeserve.cli;
 
 import dev.aeserve.client.AeserveClient;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
 import java.time.Duration;
 import picocli.CommandLine.Option;
 
@@ -17,5 +21,14 @@ final class ServerOption {
 
   AeserveClient connect() {
     return AeserveClient.builder(server).deadline(timeout).build();
+  }
+
+  /** A plaintext channel to the server that names the local user as the actor of its changes. */
+  ManagedChannel channel() {
+    Metadata headers = new Metadata();
+    headers.put(Metadata.Key.of("x-aeserve-actor", Metadata.ASCII_STRING_MARSHALLER),
+        System.getProperty("user.name", "anonymous"));
+    return NettyChannelBuilder.forTarget(server).usePlaintext()
+        .intercept(MetadataUtils.newAttachHeadersInterceptor(headers)).build();
   }
 }

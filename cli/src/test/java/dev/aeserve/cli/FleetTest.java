@@ -1,0 +1,159 @@
+package dev.aeserve.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.aeserve.autoencoders.AutoencoderSpec;
+import dev.aeserve.autoencoders.AutoencoderTrainer;
+import dev.aeserve.autoencoders.EngineKind;
+import dev.aeserve.autoencoders.TrainedModel;
+import dev.aeserve.autoencoders.TrainingConfig;
+import dev.aeserve.autoencoders.data.SyntheticData;
+import dev.aeserve.client.AeserveClient;
+import dev.aeserve.client.ModelSelector;
+import dev.aeserve.proto.v1.PromoteRequest;
+import dev.aeserve.proto.v1.RolloutsGrpc;
+import dev.aeserve.registry.EmbeddedDatabase;
+import dev.aeserve.registry.testing.TestPostgres;
+import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two server processes sharing one Postgres: a promote made through one is served by both within
+ * a second, and a promote under continuous load fails no request.
+ */
+class FleetTest {
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static Process serve(String dbUrl, int port, Path log) throws IOException {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    return new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+        Main.class.getName(), "serve", "--port", Integer.toString(port), "--db-url", dbUrl,
+        "--db-user", EmbeddedDatabase.USER, "--unload-grace", "60s")
+        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+  }
+
+  private static void awaitServing(ManagedChannel channel, Process p) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    while (System.nanoTime() < deadline) {
+      assertThat(p.isAlive()).as("server process is running").isTrue();
+      try {
+        var r = HealthGrpc.newBlockingStub(channel).withDeadlineAfter(1, TimeUnit.SECONDS)
+            .check(HealthCheckRequest.getDefaultInstance());
+        if (r.getStatus() == HealthCheckResponse.ServingStatus.SERVING) {
+          return;
+        }
+      } catch (RuntimeException notYet) {
+        // still starting
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("server did not reach SERVING");
+  }
+
+  @Test
+  void aPromoteReachesEveryServerWithinASecondAndFailsNoRequestUnderLoad(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws Exception {
+    String dbUrl = TestPostgres.freshDatabaseUrl();
+    int portA = freePort();
+    int portB = freePort();
+    Process a = serve(dbUrl, portA, dir.resolve("a.log"));
+    Process b = serve(dbUrl, portB, dir.resolve("b.log"));
+    ManagedChannel ca = NettyChannelBuilder.forAddress("127.0.0.1", portA).usePlaintext().build();
+    ManagedChannel cb = NettyChannelBuilder.forAddress("127.0.0.1", portB).usePlaintext().build();
+    try (AeserveClient clientA = AeserveClient.forChannel(ca, Duration.ofSeconds(30));
+        AeserveClient clientB = AeserveClient.forChannel(cb, Duration.ofSeconds(30))) {
+      awaitServing(ca, a);
+      awaitServing(cb, b);
+      TrainingConfig config = new TrainingConfig(3, 32, 1e-2f, 0.2, 1, EngineKind.MXNET);
+      AutoencoderSpec spec = AutoencoderSpec.dense(16, List.of(12), 3, "sigmoid", "mse");
+      TrainedModel v1 = new AutoencoderTrainer(config).train(spec, SyntheticData.manifold(300, 16, 1));
+      TrainedModel v2 = new AutoencoderTrainer(config.withSeed(2)).train(spec, SyntheticData.manifold(300, 16, 2));
+      clientA.createModel("fleet", "ae", "");
+      clientA.uploadVersion("fleet", v1.spec().toJson(), "{}", null, v1.weights());
+      clientA.uploadVersion("fleet", v2.spec().toJson(), "{}", null, v2.weights());
+      clientA.setAlias("fleet", "production", 1);
+      float[][] rows = SyntheticData.manifold(2, 16, 3).toArray();
+      ModelSelector production = ModelSelector.alias("fleet", "production");
+      // Both servers load version 2 before the promote, so the measurement is of convergence.
+      clientA.encode(ModelSelector.version("fleet", 2), rows);
+      clientB.encode(ModelSelector.version("fleet", 2), rows);
+      assertThat(clientB.encode(production, rows).servedBy().version()).isEqualTo(1);
+
+      AtomicBoolean stop = new AtomicBoolean();
+      AtomicLong ok = new AtomicLong();
+      ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+      CountDownLatch done = new CountDownLatch(200);
+      List<Thread> callers = new ArrayList<>();
+      for (int i = 0; i < 200; i++) {
+        AeserveClient c = i % 2 == 0 ? clientA : clientB;
+        Thread t = new Thread(() -> {
+          try {
+            while (!stop.get()) {
+              try {
+                c.encode(production, rows);
+                ok.incrementAndGet();
+              } catch (RuntimeException e) {
+                failures.add(e.getMessage());
+              }
+            }
+          } finally {
+            done.countDown();
+          }
+        }, "fleet-caller-" + i);
+        t.setDaemon(true);
+        callers.add(t);
+        t.start();
+      }
+      Thread.sleep(5_000);
+      RolloutsGrpc.newBlockingStub(ca).withDeadlineAfter(30, TimeUnit.SECONDS)
+          .promote(PromoteRequest.newBuilder().setModel("fleet").setVersion(2).setAlias("production").build());
+      long promoted = System.nanoTime();
+      long seenA = -1;
+      long seenB = -1;
+      while ((seenA < 0 || seenB < 0) && System.nanoTime() - promoted < TimeUnit.SECONDS.toNanos(5)) {
+        if (seenA < 0 && clientA.encode(production, rows).servedBy().version() == 2) {
+          seenA = System.nanoTime() - promoted;
+        }
+        if (seenB < 0 && clientB.encode(production, rows).servedBy().version() == 2) {
+          seenB = System.nanoTime() - promoted;
+        }
+      }
+      System.out.printf("promote served by A after %.1f ms, by B after %.1f ms%n", seenA / 1e6, seenB / 1e6);
+      Thread.sleep(15_000);
+      stop.set(true);
+      done.await(60, TimeUnit.SECONDS);
+      assertThat(seenA).as("server A serves the promoted version (ns after the promote)").isBetween(0L, 1_000_000_000L);
+      assertThat(seenB).as("server B serves the promoted version (ns after the promote)").isBetween(0L, 1_000_000_000L);
+      assertThat(failures).as("failed requests during the promote under load").isEmpty();
+      assertThat(ok.get()).as("requests served in 20 s by 200 callers").isGreaterThan(1000);
+      System.out.printf("%d requests in 20 s by 200 callers, none failed%n", ok.get());
+    } finally {
+      ca.shutdownNow();
+      cb.shutdownNow();
+      a.destroy();
+      b.destroy();
+      a.waitFor(30, TimeUnit.SECONDS);
+      b.waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+}
