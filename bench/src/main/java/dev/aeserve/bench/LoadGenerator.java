@@ -98,6 +98,13 @@ final class LoadGenerator {
   }
 
   /**
+   * Calls an open loop keeps in flight at most. Past it, a due call is not sent (and the achieved
+   * rate says so): on a small machine an unanswered backlog would otherwise pile up in the
+   * client's transport until it runs out of memory.
+   */
+  static final int MAX_OUTSTANDING = 4096;
+
+  /**
    * Sends calls due at a fixed rate, whether or not earlier ones were answered. Latency counts from
    * when each call was sent; if the generator falls behind, the achieved rate says so.
    */
@@ -116,6 +123,9 @@ final class LoadGenerator {
       long wait = due - System.nanoTime();
       if (wait > 0) {
         LockSupport.parkNanos(wait);
+      }
+      if (outstanding.get() >= MAX_OUTSTANDING) {
+        continue;
       }
       long sentAt = System.nanoTime();
       outstanding.incrementAndGet();

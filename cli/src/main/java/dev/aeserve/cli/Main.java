@@ -29,6 +29,7 @@ import picocli.CommandLine.Command;
         RolloutCommands.Promote.class,
         RolloutCommands.Rollback.class,
         MigrateCommand.class,
+        TokenCommand.class,
         CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -1,8 +1,10 @@
 package dev.aeserve.cli;
 
+import dev.aeserve.registry.ApiTokens;
 import dev.aeserve.registry.Database;
 import dev.aeserve.registry.EmbeddedDatabase;
 import dev.aeserve.registry.ModelRegistry;
+import dev.aeserve.registry.PostgresApiTokens;
 import dev.aeserve.registry.PostgresModelRegistry;
 import java.io.PrintStream;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -44,12 +46,20 @@ final class RegistryBackend implements AutoCloseable {
         embedded.close();
       }
       throw new CliException("cannot open the registry database " + (options.dbUrl == null ? "(embedded)" : url)
-          + ": " + rootMessage(e), e);
+          + ": " + rootMessage(e) + (options.dbUrl == null
+              ? "; check that --data-dir (or AESERVE_DATA_DIR) is writable and not used by another process"
+              : "; check --db-url, --db-user and --db-password (or AESERVE_DB_USER, AESERVE_DB_PASSWORD) and that"
+                  + " Postgres is running and reachable"), e);
     }
   }
 
   ModelRegistry registry() {
     return registry;
+  }
+
+  /** The bearer tokens in the same database. */
+  ApiTokens tokens() {
+    return new PostgresApiTokens(database);
   }
 
   /** Idempotent: the shutdown hook and the command's own cleanup may both call it. */

@@ -4,15 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aeserve.autoencoders.Matrix;
 import dev.aeserve.autoencoders.data.SyntheticData;
-import dev.aeserve.registry.Database;
-import dev.aeserve.registry.PostgresModelRegistry;
-import dev.aeserve.registry.testing.TestPostgres;
-import dev.aeserve.server.AeServer;
-import dev.aeserve.server.ServerConfig;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -25,9 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The {@code aeserve} commands against a real server on a loopback port. */
 class CommandLineTest {
 
-  private static Database database;
-  private static PostgresModelRegistry registry;
-  private static AeServer server;
+  private static CliTestServer server;
   private static String target;
 
   @TempDir
@@ -35,36 +25,17 @@ class CommandLineTest {
 
   @BeforeAll
   static void start() {
-    database = TestPostgres.openFreshDatabase();
-    registry = new PostgresModelRegistry(database);
-    server = AeServer.start(registry, ServerConfig.defaults().withPort(0).withPreload(false));
-    target = "127.0.0.1:" + server.port();
+    server = new CliTestServer();
+    target = server.target();
   }
 
   @AfterAll
   static void stop() {
     server.close();
-    registry.close();
-    database.close();
   }
 
-  /** Runs the command line, returning exit code and standard output. */
-  private static Result run(String... args) {
-    PrintStream old = System.out;
-    ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-    try {
-      int code = Main.run(args);
-      return new Result(code, buf.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(old);
-    }
-  }
-
-  private record Result(int code, String out) {
-    List<String> lines() {
-      return out.lines().toList();
-    }
+  private static CliTestServer.Result run(String... args) {
+    return CliTestServer.run(args);
   }
 
   private static Path csv(String name, Matrix m) throws IOException {
@@ -85,22 +56,22 @@ class CommandLineTest {
     Path train = csv("train.csv", SyntheticData.manifold(300, 12, 4));
     Path input = csv("input.csv", SyntheticData.manifold(7, 12, 5));
 
-    Result trained = run("train", "--family", "ae", "--data", train.toString(), "--register", "cli-ae",
+    CliTestServer.Result trained = run("train", "--family", "ae", "--data", train.toString(), "--register", "cli-ae",
         "--hidden", "8", "--latent", "3", "--epochs", "3", "--server", target);
     assertThat(trained.code()).isZero();
     assertThat(trained.out()).contains("held-out reconstruction MSE").contains("registered cli-ae:1");
 
-    Result encoded = run("encode", "--model", "cli-ae", "--input", input.toString(), "--server", target);
+    CliTestServer.Result encoded = run("encode", "--model", "cli-ae", "--input", input.toString(), "--server", target);
     assertThat(encoded.code()).isZero();
     assertThat(encoded.lines()).hasSize(7).allSatisfy(l -> assertThat(l.split(",")).hasSize(3));
 
     Path latents = dir.resolve("z.csv");
     Files.writeString(latents, encoded.out());
-    Result decoded = run("decode", "--model", "cli-ae:1", "--input", latents.toString(), "--server", target);
+    CliTestServer.Result decoded = run("decode", "--model", "cli-ae:1", "--input", latents.toString(), "--server", target);
     assertThat(decoded.code()).isZero();
     assertThat(decoded.lines()).hasSize(7).allSatisfy(l -> assertThat(l.split(",")).hasSize(12));
 
-    Result reconstructed = run("reconstruct", "--model", "cli-ae", "--input", input.toString(), "--server", target);
+    CliTestServer.Result reconstructed = run("reconstruct", "--model", "cli-ae", "--input", input.toString(), "--server", target);
     assertThat(reconstructed.code()).isZero();
     // train registers the trainer's calibration, so every score comes with its flag.
     assertThat(reconstructed.lines()).hasSize(7).allSatisfy(l -> {

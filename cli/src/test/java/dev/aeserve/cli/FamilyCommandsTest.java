@@ -9,15 +9,7 @@ import dev.aeserve.autoencoders.data.SyntheticData;
 import dev.aeserve.autoencoders.data.SyntheticRatings;
 import dev.aeserve.client.AeserveClient;
 import dev.aeserve.proto.v1.VersionInfo;
-import dev.aeserve.registry.Database;
-import dev.aeserve.registry.PostgresModelRegistry;
-import dev.aeserve.registry.testing.TestPostgres;
-import dev.aeserve.server.AeServer;
-import dev.aeserve.server.ServerConfig;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -32,53 +24,23 @@ class FamilyCommandsTest {
 
   private static final int WIDTH = 12;
 
-  private static Database database;
-  private static PostgresModelRegistry registry;
-  private static AeServer server;
-  private static String target;
+  private static CliTestServer server;
 
   @TempDir
   static Path dir;
 
   @BeforeAll
   static void start() {
-    database = TestPostgres.openFreshDatabase();
-    registry = new PostgresModelRegistry(database);
-    server = AeServer.start(registry, ServerConfig.defaults().withPort(0).withPreload(false));
-    target = "127.0.0.1:" + server.port();
+    server = new CliTestServer();
   }
 
   @AfterAll
   static void stop() {
     server.close();
-    registry.close();
-    database.close();
   }
 
-  private record Result(int code, String out, String err) {
-    List<String> lines() {
-      return out.lines().toList();
-    }
-  }
-
-  /** Runs the command line against the test server, capturing stdout and stderr. */
-  private static Result run(String... args) {
-    String[] withServer = java.util.Arrays.copyOf(args, args.length + 2);
-    withServer[args.length] = "--server";
-    withServer[args.length + 1] = target;
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    try {
-      int code = Main.run(withServer);
-      return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
+  private static CliTestServer.Result run(String... args) {
+    return server.call(args);
   }
 
   private static Path csv(String name, float[][] rows) throws IOException {
@@ -118,15 +80,15 @@ class FamilyCommandsTest {
 
   @Test
   void vaeTrainsWithItsCalibrationAndSamplesReproducibly() throws IOException {
-    Result trained = run("train", "--family", "vae", "--data", trainingData().toString(), "--register", "cli-vae",
+    CliTestServer.Result trained = run("train", "--family", "vae", "--data", trainingData().toString(), "--register", "cli-vae",
         "--hidden", "16", "--latent", "3", "--epochs", "3");
     assertThat(trained.code()).as(trained.err()).isZero();
     assertThat(trained.out()).contains("registered cli-vae:1").contains("calibration: anomalous when");
-    try (AeserveClient client = AeserveClient.connect(target)) {
+    try (AeserveClient client = AeserveClient.connect(server.target())) {
       assertThat(client.listVersions("cli-vae").get(0).getCalibrationJson()).contains("percentile");
     }
 
-    Result sampled = run("sample", "--model", "cli-vae", "--count", "5", "--seed", "7");
+    CliTestServer.Result sampled = run("sample", "--model", "cli-vae", "--count", "5", "--seed", "7");
     assertThat(sampled.code()).as(sampled.err()).isZero();
     assertThat(sampled.err()).contains("# served by cli-vae:1").contains("# seed 7");
     float[][] samples = parse(sampled.lines());
@@ -141,7 +103,7 @@ class FamilyCommandsTest {
     assertThat(run("sample", "--model", "cli-vae", "--count", "5", "--seed", "8").out()).isNotEqualTo(sampled.out());
 
     Path endpoints = csv("endpoints.csv", unseen(2));
-    Result walked = run("sample", "--model", "cli-vae:1", "--interpolate-inputs", endpoints.toString(), "--steps", "4",
+    CliTestServer.Result walked = run("sample", "--model", "cli-vae:1", "--interpolate-inputs", endpoints.toString(), "--steps", "4",
         "--method", "slerp");
     assertThat(walked.code()).as(walked.err()).isZero();
     assertThat(walked.lines()).hasSize(4).allSatisfy(l -> assertThat(l.split(",")).hasSize(WIDTH));
@@ -149,12 +111,12 @@ class FamilyCommandsTest {
 
   @Test
   void daeDenoisesServerSideCorruption() throws IOException {
-    Result trained = run("train", "--family", "dae", "--data", trainingData().toString(), "--register", "cli-dae",
+    CliTestServer.Result trained = run("train", "--family", "dae", "--data", trainingData().toString(), "--register", "cli-dae",
         "--hidden", "16", "--latent", "4", "--noise-sigma", "0.2", "--epochs", "3");
     assertThat(trained.code()).as(trained.err()).isZero();
     Path clean = csv("clean.csv", unseen(6));
 
-    Result denoised = run("denoise", "--model", "cli-dae", "--input", clean.toString(), "--gaussian", "0.2",
+    CliTestServer.Result denoised = run("denoise", "--model", "cli-dae", "--input", clean.toString(), "--gaussian", "0.2",
         "--corruption-seed", "3", "--clip", "0,1");
     assertThat(denoised.code()).as(denoised.err()).isZero();
     assertThat(denoised.err()).contains("# corruption seed 3").contains("mean MSE of the output against the clean input");
@@ -167,21 +129,21 @@ class FamilyCommandsTest {
   void autorecRecommendsAndEvaluatesAgainstPopularity() throws IOException {
     Ratings ratings = SyntheticRatings.generate(150, 40, 4, 6, 16, 2.0, 1.0, 3);
     Path file = DemoCommand.writeRatings(dir.resolve("ratings.csv"), ratings);
-    Result trained = run("train", "--family", "autorec", "--data", file.toString(), "--register", "cli-autorec",
+    CliTestServer.Result trained = run("train", "--family", "autorec", "--data", file.toString(), "--register", "cli-autorec",
         "--hidden", "none", "--latent", "16", "--epochs", "10", "--held-out-users", "30", "--split-seed", "5");
     assertThat(trained.code()).as(trained.err()).isZero();
     assertThat(trained.err()).contains("Holding out 30 users");
 
     Path history = dir.resolve("history.csv");
     Files.writeString(history, "item,value\ni1,5\ni2,3\nnope,4\n");
-    Result recommended = run("recommend", "--model", "cli-autorec", "--history", history.toString(), "--k", "5");
+    CliTestServer.Result recommended = run("recommend", "--model", "cli-autorec", "--history", history.toString(), "--k", "5");
     assertThat(recommended.code()).as(recommended.err()).isZero();
     assertThat(recommended.err()).contains("unknown items").contains("nope");
     assertThat(recommended.lines()).hasSize(6).first().isEqualTo("rank,item,score");
     assertThat(recommended.lines().subList(1, 6)).allSatisfy(l -> assertThat(l).matches("\\d+,i\\d+,-?[0-9.E-]+"))
         .noneSatisfy(l -> assertThat(l).matches("\\d+,(i1|i2),.*"));
 
-    Result evaluated = run("evaluate", "--model", "cli-autorec", "--ratings", file.toString(), "--held-out-users", "30",
+    CliTestServer.Result evaluated = run("evaluate", "--model", "cli-autorec", "--ratings", file.toString(), "--held-out-users", "30",
         "--split-seed", "5");
     assertThat(evaluated.code()).as(evaluated.err()).isZero();
     assertThat(evaluated.out()).contains("recall@20").contains("ndcg@100");
@@ -191,17 +153,17 @@ class FamilyCommandsTest {
 
   @Test
   void calibrateAndEvaluateGoThroughTheServer() throws IOException {
-    Result trained = run("train", "--data", trainingData().toString(), "--register", "cli-anomaly",
+    CliTestServer.Result trained = run("train", "--data", trainingData().toString(), "--register", "cli-anomaly",
         "--hidden", "16", "--latent", "4", "--epochs", "30", "--batch-size", "16");
     assertThat(trained.code()).as(trained.err()).isZero();
     Path normal = csv("normal.csv", unseen(200));
 
-    Result calibrated = run("calibrate", "cli-anomaly:1", "--data", normal.toString(), "--percentile", "95",
+    CliTestServer.Result calibrated = run("calibrate", "cli-anomaly:1", "--data", normal.toString(), "--percentile", "95",
         "--score", "mse");
     assertThat(calibrated.code()).as(calibrated.err()).isZero();
     assertThat(calibrated.out()).contains("registered cli-anomaly:2 (weights of version 1")
         .contains("anomalous when mse >").contains("95th percentile of 200 rows");
-    try (AeserveClient client = AeserveClient.connect(target)) {
+    try (AeserveClient client = AeserveClient.connect(server.target())) {
       List<VersionInfo> versions = client.listVersions("cli-anomaly");
       assertThat(versions).hasSize(2);
       assertThat(versions.get(1).getArtifactSha256()).isEqualTo(versions.get(0).getArtifactSha256());
@@ -210,7 +172,7 @@ class FamilyCommandsTest {
       assertThat(c.parameter()).isEqualTo(95.0);
       assertThat(c.sampleCount()).isEqualTo(200);
     }
-    Result flagged = run("reconstruct", "--model", "cli-anomaly:2", "--input", normal.toString(), "--score", "mse");
+    CliTestServer.Result flagged = run("reconstruct", "--model", "cli-anomaly:2", "--input", normal.toString(), "--score", "mse");
     assertThat(flagged.lines()).hasSize(200).allSatisfy(l -> assertThat(l).matches("[0-9.E-]+,(true|false)"));
     long flags = flagged.lines().stream().filter(l -> l.endsWith("true")).count();
     assertThat(flags).isBetween(5L, 15L); // 95th percentile of these very rows: 10 of 200
@@ -233,20 +195,20 @@ class FamilyCommandsTest {
     Path mixed = csv("mixed.csv", rows);
     Path labelFile = dir.resolve("anomalies.txt");
     Files.writeString(labelFile, labels);
-    Result evaluated = run("evaluate", "--model", "cli-anomaly:1", "--data", normal.toString());
+    CliTestServer.Result evaluated = run("evaluate", "--model", "cli-anomaly:1", "--data", normal.toString());
     assertThat(evaluated.code()).as(evaluated.err()).isZero();
     double mse = value(evaluated, "mse");
     double baseline = value(evaluated, "baseline");
     assertThat(mse).isPositive().isLessThan(baseline);
     assertThat(evaluated.out()).contains("bce").contains("psnr");
 
-    Result withLabels = run("evaluate", "--model", "cli-anomaly:1", "--data", mixed.toString(), "--labels",
+    CliTestServer.Result withLabels = run("evaluate", "--model", "cli-anomaly:1", "--data", mixed.toString(), "--labels",
         labelFile.toString());
     assertThat(withLabels.code()).as(withLabels.err()).isZero();
     assertThat(value(withLabels, "auroc")).isGreaterThan(0.9);
   }
 
-  private static double value(Result r, String metric) {
+  private static double value(CliTestServer.Result r, String metric) {
     return r.lines().stream().filter(l -> l.startsWith(metric + " ")).findFirst()
         .map(l -> Double.parseDouble(l.substring(metric.length()).trim().split("\\s+")[0]))
         .orElseThrow(() -> new AssertionError("no " + metric + " in\n" + r.out()));
@@ -267,7 +229,7 @@ class FamilyCommandsTest {
         {"evaluate", "--model", "cli-missing", "--data", input.toString()},
         {"train", "--family", "nope", "--data", input.toString()},
         {"train", "--family", "cvae", "--data", input.toString()}}) {
-      Result r = run(args);
+      CliTestServer.Result r = run(args);
       assertThat(r.code()).as(String.join(" ", args)).isEqualTo(1);
       assertThat(r.err().lines().toList()).as(r.err()).hasSize(1).first().asString().startsWith("aeserve: ");
     }

@@ -6,12 +6,14 @@ import dev.aeserve.proto.v1.AutoencoderGrpc;
 import dev.aeserve.proto.v1.ModelRef;
 import dev.aeserve.registry.Alias;
 import dev.aeserve.registry.Model;
+import dev.aeserve.registry.ApiTokens;
 import dev.aeserve.registry.ModelRegistry;
 import dev.aeserve.server.batching.Ticker;
 import dev.aeserve.server.grpc.Actor;
 import dev.aeserve.server.grpc.AutoencoderService;
 import dev.aeserve.server.grpc.MatrixCodec;
 import dev.aeserve.server.grpc.RegistryService;
+import dev.aeserve.server.grpc.RequestLog;
 import dev.aeserve.server.grpc.RolloutService;
 import dev.aeserve.server.metrics.ServingMetrics;
 import dev.aeserve.server.rollout.QualityGates;
@@ -24,17 +26,24 @@ import dev.aeserve.server.routing.VersionResolver;
 import dev.aeserve.server.runtime.LoadedModels;
 import dev.aeserve.server.runtime.ModelRuntime;
 import dev.aeserve.server.runtime.UploadValidator;
+import dev.aeserve.server.security.AuthMode;
+import dev.aeserve.server.security.BearerAuthInterceptor;
+import dev.aeserve.server.security.TlsConfig;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -48,11 +57,13 @@ import org.slf4j.LoggerFactory;
  * <p>It takes a {@link ServerBuilder} so that tests hand it an in-process one. It owns the model
  * runtime and the routing cache; the registry belongs to the caller. Closing stops intake, lets
  * in-flight calls finish for a grace period, then unloads the models.
+ *
+ * <p>Every call passes the {@link RequestLog} (request id, one log line per call) and, when
+ * authentication is on, the {@link BearerAuthInterceptor}; health and reflection stay open.
  */
 public final class AeServer implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(AeServer.class);
-  private static final Duration GRACE = Duration.ofSeconds(10);
 
   private final ModelRegistry registry;
   private final HealthStatusManager health = new HealthStatusManager();
@@ -63,10 +74,15 @@ public final class AeServer implements AutoCloseable {
   private final QualityGates gates;
   private final VersionLifecycle lifecycle;
   private final Server server;
+  private final RequestLog requestLog = new RequestLog(Ticker.SYSTEM);
+  private final Duration drainGrace;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private Server healthServer;
   private int metricsPort = -1;
 
-  private AeServer(ServerBuilder<?> builder, ModelRegistry registry, ServerConfig config) {
+  private AeServer(ServerBuilder<?> builder, ModelRegistry registry, ApiTokens tokens, ServerConfig config) {
     this.registry = registry;
+    this.drainGrace = config.drainGrace();
     this.resolver = new VersionResolver(registry);
     this.metrics = new ServingMetrics();
     this.runtime = new LoadedModels(registry, config.engine(), config.devices(), config.batching(), metrics, Ticker.SYSTEM);
@@ -76,7 +92,15 @@ public final class AeServer implements AutoCloseable {
     this.gates = new QualityGates(registry);
     this.lifecycle = new VersionLifecycle(registry, runtime, config.unloadGrace());
     VersionWarmup warmup = new VersionWarmup(registry, runtime);
+    if (config.authEnabled()) {
+      if (tokens == null) {
+        throw new IllegalArgumentException("authentication is on but the server was given no token store");
+      }
+      // Added before the request log, so it runs after it: refused calls are logged too.
+      builder.intercept(new BearerAuthInterceptor(tokens));
+    }
     this.server = builder
+        .intercept(requestLog)
         .maxInboundMessageSize(config.maxMessageBytes())
         .addService(ServerInterceptors.intercept(new AutoencoderService(resolver, runtime, codec,
             config.maxRowsPerRequest(), metrics, shadows, gates, Ticker.SYSTEM), Actor.interceptor()))
@@ -90,22 +114,47 @@ public final class AeServer implements AutoCloseable {
     health.setStatus("", ServingStatus.NOT_SERVING);
   }
 
-  /** Starts on a TCP port as the config says, preloading models first if it asks to. */
+  /** Starts on a TCP port as the config says, without a token store: for servers without authentication. */
   public static AeServer start(ModelRegistry registry, ServerConfig config) {
+    return start(registry, null, config);
+  }
+
+  /**
+   * Starts on a TCP port as the config says (TLS when it names certificates), preloading models
+   * first if it asks to. {@code tokens} may be null when authentication is off.
+   */
+  public static AeServer start(ModelRegistry registry, ApiTokens tokens, ServerConfig config) {
     NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()));
-    return start(builder, registry, config);
+    TlsConfig tls = config.security().tls();
+    if (tls != null) {
+      builder.sslContext(sslContext(tls));
+    }
+    return start(builder, registry, tokens, config);
   }
 
   /** Starts on the given builder: a Netty one, or an in-process one in tests. */
   public static AeServer start(ServerBuilder<?> builder, ModelRegistry registry, ServerConfig config) {
+    return start(builder, registry, null, config);
+  }
+
+  /** Starts on the given builder with a token store for authentication (null when it is off). */
+  public static AeServer start(ServerBuilder<?> builder, ModelRegistry registry, ApiTokens tokens, ServerConfig config) {
     requireDevices(config);
-    AeServer s = new AeServer(builder, registry, config);
+    AeServer s = new AeServer(builder, registry, tokens, config);
     try {
       s.server.start();
     } catch (IOException e) {
       s.runtime.close();
       s.resolver.close();
-      throw new UncheckedIOException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("cannot listen on " + config.host() + ":" + config.port() + ": " + rootMessage(e)
+          + "; is another server on that port? choose another --port (0 picks a free one)", e);
+    }
+    if (config.security().healthPort() >= 0) {
+      s.serveHealth(config);
+    }
+    if (!config.authEnabled() && !AuthMode.isLoopback(config.host())) {
+      log.warn("authentication is OFF (--auth off) on {}: anyone who can reach port {} can call every RPC and change"
+          + " the registry", config.host(), s.port());
     }
     if (config.metricsPort() >= 0) {
       s.metricsPort = s.metrics.serve(config.metricsPort());
@@ -115,8 +164,58 @@ public final class AeServer implements AutoCloseable {
     }
     s.health.setStatus("", ServingStatus.SERVING);
     s.health.setStatus(AutoencoderGrpc.SERVICE_NAME, ServingStatus.SERVING);
-    log.info("aeserve listening on port {} ({} engine)", s.port(), config.engine().djlName());
+    log.info("aeserve listening on {}:{} ({} engine, {}, authentication {})", config.host(), s.port(),
+        config.engine().djlName(), transport(config),
+        config.authEnabled() ? "on" : "off");
     return s;
+  }
+
+  private static String transport(ServerConfig config) {
+    TlsConfig tls = config.security().tls();
+    return tls == null ? "plaintext" : tls.mutual() ? "mutual TLS" : "TLS";
+  }
+
+  /** A plaintext port that serves grpc.health.v1 alone, for probes that cannot speak TLS. */
+  private void serveHealth(ServerConfig config) {
+    int port = config.security().healthPort();
+    try {
+      healthServer = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), port))
+          .addService(health.getHealthService())
+          .build()
+          .start();
+    } catch (IOException e) {
+      close();
+      throw new UncheckedIOException("cannot listen on " + config.host() + ":" + port + " for --health-port: "
+          + rootMessage(e) + "; choose another --health-port", e);
+    }
+  }
+
+  /** Fails, with what to change, when the TLS files cannot make a server context. */
+  public static void checkTls(TlsConfig tls) {
+    sslContext(tls);
+  }
+
+  private static io.grpc.netty.shaded.io.netty.handler.ssl.SslContext sslContext(TlsConfig tls) {
+    try {
+      SslContextBuilder ssl = GrpcSslContexts.forServer(tls.certificateChain().toFile(), tls.privateKey().toFile());
+      if (tls.mutual()) {
+        ssl.trustManager(tls.clientCa().toFile()).clientAuth(ClientAuth.REQUIRE);
+      }
+      return ssl.build();
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalArgumentException("cannot use --tls-cert " + tls.certificateChain() + " with --tls-key "
+          + tls.privateKey() + (tls.mutual() ? " and --tls-client-ca " + tls.clientCa() : "") + ": " + rootMessage(e)
+          + "; give PEM files: the certificate chain, its PKCS#8 private key (openssl pkcs8 -topk8 -nocrypt converts"
+          + " others) and, for mutual TLS, the client CA certificates", e);
+    }
+  }
+
+  private static String rootMessage(Throwable t) {
+    Throwable cur = t;
+    while (cur.getCause() != null && cur.getCause() != cur) {
+      cur = cur.getCause();
+    }
+    return cur.getMessage() == null ? cur.toString() : cur.getMessage();
   }
 
   /** Fails the start, with what to change, when a configured GPU is not there. */
@@ -163,6 +262,11 @@ public final class AeServer implements AutoCloseable {
     return server.getPort();
   }
 
+  /** Port of the plaintext health server, or -1 when there is none. */
+  public int healthPort() {
+    return healthServer == null ? -1 : healthServer.getPort();
+  }
+
   /** Port of the Prometheus endpoint, or -1 when metrics are not served over HTTP. */
   public int metricsPort() {
     return metricsPort;
@@ -180,19 +284,35 @@ public final class AeServer implements AutoCloseable {
     server.awaitTermination();
   }
 
+  /**
+   * Drains and stops: health turns NOT_SERVING, new calls are refused with UNAVAILABLE (gRPC's
+   * graceful shutdown: a GOAWAY, then new streams are refused), in-flight calls get the drain
+   * grace to finish and are cancelled after it; then models unload. Idempotent.
+   */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     health.enterTerminalState();
+    log.info("draining: health NOT_SERVING, refusing new calls, {} in flight, up to {} ms grace",
+        requestLog.inFlight(), drainGrace.toMillis());
     server.shutdown();
     try {
-      if (!server.awaitTermination(GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+      if (!server.awaitTermination(drainGrace.toMillis(), TimeUnit.MILLISECONDS)) {
+        log.warn("drain grace of {} ms passed with {} calls in flight; cancelling them", drainGrace.toMillis(),
+            requestLog.inFlight());
         server.shutdownNow();
-        server.awaitTermination(GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        server.awaitTermination(5, TimeUnit.SECONDS);
       }
     } catch (InterruptedException e) {
       server.shutdownNow();
       Thread.currentThread().interrupt();
     }
+    if (healthServer != null) {
+      healthServer.shutdownNow();
+    }
+    log.info("drained; unloading models");
     lifecycle.close();
     shadows.close();
     gates.close();

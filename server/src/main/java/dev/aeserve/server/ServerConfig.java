@@ -4,6 +4,7 @@ import dev.aeserve.autoencoders.ComputeDevice;
 import dev.aeserve.autoencoders.EngineKind;
 import dev.aeserve.server.batching.BatchPolicy;
 import dev.aeserve.server.batching.BatchingConfig;
+import dev.aeserve.server.security.SecurityConfig;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -22,6 +23,8 @@ import java.util.Objects;
  * @param metricsPort port of the Prometheus endpoint; -1 for none, 0 for any free port
  * @param devices where each loaded version computes: one copy and one runner per entry
  * @param unloadGrace how long a version no longer referenced by any route stays loaded
+ * @param security bearer tokens, TLS and the plaintext health port
+ * @param drainGrace on close, how long in-flight calls may take to finish before they are cancelled
  */
 public record ServerConfig(
     String host,
@@ -34,7 +37,9 @@ public record ServerConfig(
     BatchingConfig batching,
     int metricsPort,
     List<ComputeDevice> devices,
-    Duration unloadGrace) {
+    Duration unloadGrace,
+    SecurityConfig security,
+    Duration drainGrace) {
 
   public static final int DEFAULT_PORT = 50051;
 
@@ -67,56 +72,90 @@ public record ServerConfig(
     if (maxArtifactBytes < 1) {
       throw new IllegalArgumentException("maxArtifactBytes must be >= 1, got " + maxArtifactBytes);
     }
+    Objects.requireNonNull(security, "security");
+    Objects.requireNonNull(drainGrace, "drainGrace");
+    if (drainGrace.isNegative()) {
+      throw new IllegalArgumentException("drain grace must not be negative, got " + drainGrace);
+    }
+    if (security.healthPort() >= 0 && security.tls() == null) {
+      throw new IllegalArgumentException("--health-port is for TLS servers (probes that cannot speak TLS); without"
+          + " TLS, probe the gRPC port");
+    }
   }
 
   public static ServerConfig defaults() {
     return new ServerConfig("127.0.0.1", DEFAULT_PORT, EngineKind.MXNET, 8192, 64 << 20, 1L << 30, true,
         BatchingConfig.of(BatchPolicy.defaults()), -1, List.of(ComputeDevice.CPU),
-        Duration.ofSeconds(30));
+        Duration.ofSeconds(30), SecurityConfig.defaults(), Duration.ofSeconds(10));
   }
 
   public ServerConfig withPort(int p) {
     return new ServerConfig(host, p, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload, batching,
-        metricsPort, devices, unloadGrace);
+        metricsPort, devices, unloadGrace, security, drainGrace);
   }
 
   public ServerConfig withHost(String h) {
     return new ServerConfig(h, port, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload, batching,
-        metricsPort, devices, unloadGrace);
+        metricsPort, devices, unloadGrace, security, drainGrace);
   }
 
   public ServerConfig withEngine(EngineKind e) {
     return new ServerConfig(host, port, e, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload, batching,
-        metricsPort, devices, unloadGrace);
+        metricsPort, devices, unloadGrace, security, drainGrace);
   }
 
   public ServerConfig withMaxRowsPerRequest(int rows) {
     return new ServerConfig(host, port, engine, rows, maxMessageBytes, maxArtifactBytes, preload, batching, metricsPort,
-        devices, unloadGrace);
+        devices, unloadGrace, security, drainGrace);
   }
 
   public ServerConfig withPreload(boolean p) {
     return new ServerConfig(host, port, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, p, batching,
-        metricsPort, devices, unloadGrace);
+        metricsPort, devices, unloadGrace, security, drainGrace);
   }
 
   public ServerConfig withBatching(BatchingConfig b) {
     return new ServerConfig(host, port, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload, b,
-        metricsPort, devices, unloadGrace);
+        metricsPort, devices, unloadGrace, security, drainGrace);
   }
 
   public ServerConfig withMetricsPort(int p) {
     return new ServerConfig(host, port, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload, batching,
-        p, devices, unloadGrace);
+        p, devices, unloadGrace, security, drainGrace);
   }
 
   public ServerConfig withDevices(List<ComputeDevice> d) {
     return new ServerConfig(host, port, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload, batching,
-        metricsPort, d, unloadGrace);
+        metricsPort, d, unloadGrace, security, drainGrace);
   }
 
   public ServerConfig withUnloadGrace(Duration g) {
     return new ServerConfig(host, port, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload, batching,
-        metricsPort, devices, g);
+        metricsPort, devices, g, security, drainGrace);
+  }
+
+  public ServerConfig withMaxMessageBytes(int bytes) {
+    return new ServerConfig(host, port, engine, maxRowsPerRequest, bytes, maxArtifactBytes, preload, batching,
+        metricsPort, devices, unloadGrace, security, drainGrace);
+  }
+
+  public ServerConfig withMaxArtifactBytes(long bytes) {
+    return new ServerConfig(host, port, engine, maxRowsPerRequest, maxMessageBytes, bytes, preload, batching,
+        metricsPort, devices, unloadGrace, security, drainGrace);
+  }
+
+  public ServerConfig withSecurity(SecurityConfig s) {
+    return new ServerConfig(host, port, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload, batching,
+        metricsPort, devices, unloadGrace, s, drainGrace);
+  }
+
+  public ServerConfig withDrainGrace(Duration g) {
+    return new ServerConfig(host, port, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload, batching,
+        metricsPort, devices, unloadGrace, security, g);
+  }
+
+  /** Whether calls need a bearer token, given the auth mode and the host this server listens on. */
+  public boolean authEnabled() {
+    return security.auth().enabledFor(host);
   }
 }

@@ -55,7 +55,9 @@ class StatusMapperTest {
         Arguments.of(new NotImplementedYetException("m"), Status.Code.UNIMPLEMENTED),
         Arguments.of(new QueueFullException("m", 7), Status.Code.RESOURCE_EXHAUSTED),
         Arguments.of(new DeadlineExpiredException("m"), Status.Code.DEADLINE_EXCEEDED),
-        Arguments.of(new CallCancelledException("m"), Status.Code.CANCELLED));
+        Arguments.of(new CallCancelledException("m"), Status.Code.CANCELLED),
+        Arguments.of(new UnauthenticatedException("m"), Status.Code.UNAUTHENTICATED),
+        Arguments.of(new PermissionDeniedException("m"), Status.Code.PERMISSION_DENIED));
   }
 
   @ParameterizedTest

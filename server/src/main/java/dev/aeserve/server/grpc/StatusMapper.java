@@ -16,7 +16,9 @@ import dev.aeserve.server.InvalidRequestException;
 import dev.aeserve.server.LatentSpaceMismatchException;
 import dev.aeserve.server.LimitExceededException;
 import dev.aeserve.server.NotImplementedYetException;
+import dev.aeserve.server.PermissionDeniedException;
 import dev.aeserve.server.ServerUnavailableException;
+import dev.aeserve.server.UnauthenticatedException;
 import dev.aeserve.server.VersionFailedException;
 import dev.aeserve.server.batching.CallCancelledException;
 import dev.aeserve.server.batching.DeadlineExpiredException;
@@ -64,7 +66,9 @@ public final class StatusMapper {
       Map.entry(NotImplementedYetException.class, Status.Code.UNIMPLEMENTED),
       Map.entry(QueueFullException.class, Status.Code.RESOURCE_EXHAUSTED),
       Map.entry(DeadlineExpiredException.class, Status.Code.DEADLINE_EXCEEDED),
-      Map.entry(CallCancelledException.class, Status.Code.CANCELLED));
+      Map.entry(CallCancelledException.class, Status.Code.CANCELLED),
+      Map.entry(UnauthenticatedException.class, Status.Code.UNAUTHENTICATED),
+      Map.entry(PermissionDeniedException.class, Status.Code.PERMISSION_DENIED));
 
   /**
    * Trailer with the server's retry hint, in the name gRPC's retry policy reads: a client with a

@@ -1,0 +1,66 @@
+package dev.aeserve.cli;
+
+import dev.aeserve.registry.Database;
+import dev.aeserve.registry.PostgresModelRegistry;
+import dev.aeserve.registry.testing.TestPostgres;
+import dev.aeserve.server.AeServer;
+import dev.aeserve.server.ServerConfig;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A real server on a loopback port (fresh database on the shared embedded Postgres) and a way to
+ * run the command line against it, capturing what it prints.
+ */
+final class CliTestServer implements AutoCloseable {
+
+  /** What a command line run returned and printed. */
+  record Result(int code, String out, String err) {
+    List<String> lines() {
+      return out.lines().toList();
+    }
+  }
+
+  private final Database database = TestPostgres.openFreshDatabase();
+  private final PostgresModelRegistry registry = new PostgresModelRegistry(database);
+  private final AeServer server = AeServer.start(registry, ServerConfig.defaults().withPort(0).withPreload(false));
+
+  String target() {
+    return "127.0.0.1:" + server.port();
+  }
+
+  /** Runs the command line as given, capturing stdout and stderr. */
+  static Result run(String... args) {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    try {
+      int code = Main.run(args);
+      return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+  }
+
+  /** Runs the command line with {@code --server} pointing at this server. */
+  Result call(String... args) {
+    String[] withServer = Arrays.copyOf(args, args.length + 2);
+    withServer[args.length] = "--server";
+    withServer[args.length + 1] = target();
+    return run(withServer);
+  }
+
+  @Override
+  public void close() {
+    server.close();
+    registry.close();
+    database.close();
+  }
+}

@@ -1,0 +1,2 @@
+export * from "./client";
+export { Matrix, Rows, matrix, toRows, toArrays } from "./matrix";
