@@ -79,6 +79,9 @@ final class Report {
     md.append("Produced by `bench/run` (").append(json.get("command")).append(") on ")
         .append(json.get("generated_at")).append(". Rerun it to regenerate this page and `benchmarks.json`.\n\n");
     md.append("Machine: ").append(json.get("machine")).append(".\n\n");
+    md.append("What the figures mean, and for each target not met the profile that explains it and what would ")
+        .append("close it: [benchmarks-analysis.md](benchmarks-analysis.md) (written by hand for the run committed ")
+        .append("with it; rerunning replaces the numbers below, not that page).\n\n");
     md.append("The server runs in its own JVM (").append(ServerProcess.SERVER_HEAP).append(", an embedded Postgres ")
         .append("beside it) and the load generator in another, on the same machine over loopback; each figure is a ")
         .append("ratio of two measurements from the same run, so the machine's noise largely cancels out. Each run is ")
