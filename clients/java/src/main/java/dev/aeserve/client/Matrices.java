@@ -6,12 +6,15 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 
-/** {@code float[][]} to and from the wire matrix; requests go out as raw little-endian floats. */
-final class Matrices {
+/**
+ * {@code float[][]} to and from the wire matrix; requests go out as raw little-endian floats (no
+ * per-value framing for wide rows). Public for code that calls the generated stubs directly.
+ */
+public final class Matrices {
 
   private Matrices() {}
 
-  static Matrix toProto(float[][] rows) {
+  public static Matrix toProto(float[][] rows) {
     int cols = rows.length == 0 ? 0 : rows[0].length;
     ByteBuffer buf = ByteBuffer.allocate(rows.length * cols * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
     FloatBuffer fb = buf.asFloatBuffer();
@@ -28,7 +31,7 @@ final class Matrices {
         .build();
   }
 
-  static float[][] fromProto(Matrix m) {
+  public static float[][] fromProto(Matrix m) {
     float[][] out = new float[m.getRows()][m.getCols()];
     if (!m.getRawLe().isEmpty()) {
       FloatBuffer fb = m.getRawLe().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();

@@ -52,7 +52,8 @@ public record ModelSelector(String name, Integer version, String alias, String r
     return new ModelSelector(name, version, alias, key);
   }
 
-  ModelRef toProto() {
+  /** The wire form of this selection. */
+  public ModelRef toProto() {
     ModelRef.Builder b = ModelRef.newBuilder().setName(name);
     if (version != null) {
       b.setVersion(version);

@@ -11,7 +11,8 @@ import dev.aeserve.proto.v1.ServedBy;
 public record ServedVersion(String model, int version, String route, String alias, String arm, String family,
     String engine) {
 
-  static ServedVersion of(ServedBy s) {
+  /** From the wire form every inference response carries. */
+  public static ServedVersion of(ServedBy s) {
     String route = switch (s.getRoute()) {
       case ROUTE_VERSION -> "version";
       case ROUTE_ALIAS -> "alias";
