@@ -44,6 +44,11 @@ final class ServeCommand implements Runnable {
           + "(GPUs need --engine pytorch; default: ${DEFAULT-VALUE}).")
   List<String> devices;
 
+  @Option(names = "--max-connection-age", paramLabel = "DURATION",
+      description = "Close client connections gracefully after this long (e.g. 5m), so clients balancing "
+          + "round-robin over a headless Service find new replicas (default: never).")
+  String maxConnectionAge;
+
   @Option(names = "--unload-grace", defaultValue = "30s",
       description = "How long a version nothing routes to stays loaded (default: ${DEFAULT-VALUE}).")
   String unloadGrace;
@@ -101,6 +106,7 @@ final class ServeCommand implements Runnable {
           .withMetricsPort(metricsPort)
           .withDevices(devices.stream().map(ComputeDevice::parse).toList())
           .withUnloadGrace(BatchingConfig.parseDuration(unloadGrace))
+          .withMaxConnectionAge(maxConnectionAge == null ? null : BatchingConfig.parseDuration(maxConnectionAge))
           .withMaxMessageBytes(maxMessageBytes)
           .withMaxArtifactBytes(maxArtifactBytes)
           .withDrainGrace(BatchingConfig.parseDuration(drainGrace))

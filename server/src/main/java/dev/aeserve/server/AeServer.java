@@ -125,6 +125,11 @@ public final class AeServer implements AutoCloseable {
    */
   public static AeServer start(ModelRegistry registry, ApiTokens tokens, ServerConfig config) {
     NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()));
+    if (config.maxConnectionAge() != null) {
+      // Clients balancing round-robin over DNS learn of new replicas only when they reconnect.
+      builder.maxConnectionAge(config.maxConnectionAge().toMillis(), TimeUnit.MILLISECONDS)
+          .maxConnectionAgeGrace(config.drainGrace().toMillis(), TimeUnit.MILLISECONDS);
+    }
     TlsConfig tls = config.security().tls();
     if (tls != null) {
       builder.sslContext(sslContext(tls));

@@ -25,6 +25,8 @@ import java.util.Objects;
  * @param unloadGrace how long a version no longer referenced by any route stays loaded
  * @param security bearer tokens, TLS and the plaintext health port
  * @param drainGrace on close, how long in-flight calls may take to finish before they are cancelled
+ * @param maxConnectionAge close client connections (gracefully) after this long, so that clients
+ *     balancing round-robin over a headless Service reconnect and find new replicas; null for never
  */
 public record ServerConfig(
     String host,
@@ -39,7 +41,8 @@ public record ServerConfig(
     List<ComputeDevice> devices,
     Duration unloadGrace,
     SecurityConfig security,
-    Duration drainGrace) {
+    Duration drainGrace,
+    Duration maxConnectionAge) {
 
   public static final int DEFAULT_PORT = 50051;
 
@@ -77,6 +80,9 @@ public record ServerConfig(
     if (drainGrace.isNegative()) {
       throw new IllegalArgumentException("drain grace must not be negative, got " + drainGrace);
     }
+    if (maxConnectionAge != null && (maxConnectionAge.isNegative() || maxConnectionAge.isZero())) {
+      throw new IllegalArgumentException("max connection age must be positive, got " + maxConnectionAge);
+    }
     if (security.healthPort() >= 0 && security.tls() == null) {
       throw new IllegalArgumentException("--health-port is for TLS servers (probes that cannot speak TLS); without"
           + " TLS, probe the gRPC port");
@@ -86,72 +92,131 @@ public record ServerConfig(
   public static ServerConfig defaults() {
     return new ServerConfig("127.0.0.1", DEFAULT_PORT, EngineKind.MXNET, 8192, 64 << 20, 1L << 30, true,
         BatchingConfig.of(BatchPolicy.defaults()), -1, List.of(ComputeDevice.CPU),
-        Duration.ofSeconds(30), SecurityConfig.defaults(), Duration.ofSeconds(10));
+        Duration.ofSeconds(30), SecurityConfig.defaults(), Duration.ofSeconds(10), null);
   }
 
   public ServerConfig withPort(int p) {
-    return new ServerConfig(host, p, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload, batching,
-        metricsPort, devices, unloadGrace, security, drainGrace);
+    Copy c = new Copy(this);
+    c.port = p;
+    return c.build();
   }
 
   public ServerConfig withHost(String h) {
-    return new ServerConfig(h, port, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload, batching,
-        metricsPort, devices, unloadGrace, security, drainGrace);
+    Copy c = new Copy(this);
+    c.host = h;
+    return c.build();
   }
 
   public ServerConfig withEngine(EngineKind e) {
-    return new ServerConfig(host, port, e, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload, batching,
-        metricsPort, devices, unloadGrace, security, drainGrace);
+    Copy c = new Copy(this);
+    c.engine = e;
+    return c.build();
   }
 
   public ServerConfig withMaxRowsPerRequest(int rows) {
-    return new ServerConfig(host, port, engine, rows, maxMessageBytes, maxArtifactBytes, preload, batching, metricsPort,
-        devices, unloadGrace, security, drainGrace);
+    Copy c = new Copy(this);
+    c.maxRowsPerRequest = rows;
+    return c.build();
   }
 
   public ServerConfig withPreload(boolean p) {
-    return new ServerConfig(host, port, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, p, batching,
-        metricsPort, devices, unloadGrace, security, drainGrace);
+    Copy c = new Copy(this);
+    c.preload = p;
+    return c.build();
   }
 
   public ServerConfig withBatching(BatchingConfig b) {
-    return new ServerConfig(host, port, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload, b,
-        metricsPort, devices, unloadGrace, security, drainGrace);
+    Copy c = new Copy(this);
+    c.batching = b;
+    return c.build();
   }
 
   public ServerConfig withMetricsPort(int p) {
-    return new ServerConfig(host, port, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload, batching,
-        p, devices, unloadGrace, security, drainGrace);
+    Copy c = new Copy(this);
+    c.metricsPort = p;
+    return c.build();
   }
 
   public ServerConfig withDevices(List<ComputeDevice> d) {
-    return new ServerConfig(host, port, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload, batching,
-        metricsPort, d, unloadGrace, security, drainGrace);
+    Copy c = new Copy(this);
+    c.devices = d;
+    return c.build();
   }
 
   public ServerConfig withUnloadGrace(Duration g) {
-    return new ServerConfig(host, port, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload, batching,
-        metricsPort, devices, g, security, drainGrace);
+    Copy c = new Copy(this);
+    c.unloadGrace = g;
+    return c.build();
   }
 
   public ServerConfig withMaxMessageBytes(int bytes) {
-    return new ServerConfig(host, port, engine, maxRowsPerRequest, bytes, maxArtifactBytes, preload, batching,
-        metricsPort, devices, unloadGrace, security, drainGrace);
+    Copy c = new Copy(this);
+    c.maxMessageBytes = bytes;
+    return c.build();
   }
 
   public ServerConfig withMaxArtifactBytes(long bytes) {
-    return new ServerConfig(host, port, engine, maxRowsPerRequest, maxMessageBytes, bytes, preload, batching,
-        metricsPort, devices, unloadGrace, security, drainGrace);
+    Copy c = new Copy(this);
+    c.maxArtifactBytes = bytes;
+    return c.build();
   }
 
   public ServerConfig withSecurity(SecurityConfig s) {
-    return new ServerConfig(host, port, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload, batching,
-        metricsPort, devices, unloadGrace, s, drainGrace);
+    Copy c = new Copy(this);
+    c.security = s;
+    return c.build();
   }
 
   public ServerConfig withDrainGrace(Duration g) {
-    return new ServerConfig(host, port, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload, batching,
-        metricsPort, devices, unloadGrace, security, g);
+    Copy c = new Copy(this);
+    c.drainGrace = g;
+    return c.build();
+  }
+
+  public ServerConfig withMaxConnectionAge(Duration age) {
+    Copy c = new Copy(this);
+    c.maxConnectionAge = age;
+    return c.build();
+  }
+
+  /** The fields of a config, to change one and build a new, validated config. */
+  private static final class Copy {
+    String host;
+    int port;
+    EngineKind engine;
+    int maxRowsPerRequest;
+    int maxMessageBytes;
+    long maxArtifactBytes;
+    boolean preload;
+    BatchingConfig batching;
+    int metricsPort;
+    List<ComputeDevice> devices;
+    Duration unloadGrace;
+    SecurityConfig security;
+    Duration drainGrace;
+    Duration maxConnectionAge;
+
+    Copy(ServerConfig c) {
+      host = c.host;
+      port = c.port;
+      engine = c.engine;
+      maxRowsPerRequest = c.maxRowsPerRequest;
+      maxMessageBytes = c.maxMessageBytes;
+      maxArtifactBytes = c.maxArtifactBytes;
+      preload = c.preload;
+      batching = c.batching;
+      metricsPort = c.metricsPort;
+      devices = c.devices;
+      unloadGrace = c.unloadGrace;
+      security = c.security;
+      drainGrace = c.drainGrace;
+      maxConnectionAge = c.maxConnectionAge;
+    }
+
+    ServerConfig build() {
+      return new ServerConfig(host, port, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload,
+          batching, metricsPort, devices, unloadGrace, security, drainGrace, maxConnectionAge);
+    }
   }
 
   /** Whether calls need a bearer token, given the auth mode and the host this server listens on. */

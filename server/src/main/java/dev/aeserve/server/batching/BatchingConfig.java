@@ -117,7 +117,7 @@ public record BatchingConfig(BatchPolicy defaults, Map<String, BatchPolicy> over
     return Map.entry(key, p);
   }
 
-  /** {@code 500us}, {@code 2ms}, {@code 1s}, or ISO-8601 ({@code PT0.002S}). */
+  /** {@code 500us}, {@code 2ms}, {@code 1s}, {@code 5m}, {@code 1h}, or ISO-8601 ({@code PT0.002S}). */
   public static Duration parseDuration(String s) {
     String t = s.trim().toLowerCase(Locale.ROOT);
     try {
@@ -130,9 +130,15 @@ public record BatchingConfig(BatchPolicy defaults, Map<String, BatchPolicy> over
       if (t.endsWith("s") && !t.startsWith("pt")) {
         return Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)));
       }
+      if (t.endsWith("m") && !t.startsWith("pt")) {
+        return Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1)));
+      }
+      if (t.endsWith("h") && !t.startsWith("pt")) {
+        return Duration.ofHours(Long.parseLong(t.substring(0, t.length() - 1)));
+      }
       return Duration.parse(s.trim().toUpperCase(Locale.ROOT));
     } catch (RuntimeException e) {
-      throw new IllegalArgumentException("'" + s + "' is not a duration; use e.g. 500us, 2ms, 1s");
+      throw new IllegalArgumentException("'" + s + "' is not a duration; use e.g. 500us, 2ms, 1s, 5m");
     }
   }
 }

@@ -1,0 +1,55 @@
+package dev.aeserve.server.batching;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.aeserve.autoencoders.Rpc;
+import dev.aeserve.server.ServerConfig;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Durations and batch policies as operators write them, and which setting wins. */
+class BatchingConfigTest {
+
+  @Test
+  void durationsInTheUnitsOperatorsWrite() {
+    assertThat(BatchingConfig.parseDuration("500us")).isEqualTo(Duration.ofNanos(500_000));
+    assertThat(BatchingConfig.parseDuration("2ms")).isEqualTo(Duration.ofMillis(2));
+    assertThat(BatchingConfig.parseDuration("30s")).isEqualTo(Duration.ofSeconds(30));
+    assertThat(BatchingConfig.parseDuration("5m")).isEqualTo(Duration.ofMinutes(5));
+    assertThat(BatchingConfig.parseDuration("1h")).isEqualTo(Duration.ofHours(1));
+    assertThat(BatchingConfig.parseDuration("PT0.002S")).isEqualTo(Duration.ofMillis(2));
+    assertThatThrownBy(() -> BatchingConfig.parseDuration("soon")).hasMessageContaining("'soon' is not a duration");
+  }
+
+  @Test
+  void theMostSpecificPolicyWins() {
+    BatchPolicy base = BatchPolicy.defaults();
+    BatchingConfig config = BatchingConfig.of(base)
+        .withOverride("m", base.withMaxBatchRows(32))
+        .withOverride(BatchingConfig.parseOverride("m/encode:max_batch_rows=8,max_queue_delay=1ms", base).getKey(),
+            BatchingConfig.parseOverride("m/encode:max_batch_rows=8,max_queue_delay=1ms", base).getValue());
+    String spec = "{\"batching\": {\"maxBatchRows\": 64, \"decode\": {\"maxQueueDelayMicros\": 500}}}";
+    assertThat(config.policyFor("m", Rpc.ENCODE, spec).maxBatchRows()).isEqualTo(8);
+    assertThat(config.policyFor("m", Rpc.ENCODE, spec).maxQueueDelay()).isEqualTo(Duration.ofMillis(1));
+    assertThat(config.policyFor("m", Rpc.DECODE, spec).maxBatchRows()).isEqualTo(32);
+    assertThat(config.policyFor("other", Rpc.DECODE, spec).maxBatchRows()).isEqualTo(64);
+    assertThat(config.policyFor("other", Rpc.DECODE, spec).maxQueueDelay()).isEqualTo(Duration.ofNanos(500_000));
+    assertThat(config.policyFor("other", Rpc.ENCODE, "{}")).isEqualTo(base);
+    assertThatThrownBy(() -> BatchingConfig.parseOverride("m/encode:max_batch=8", base))
+        .hasMessageContaining("unknown batch policy key 'max_batch'");
+  }
+
+  @Test
+  void serverConfigWithersChangeOneFieldAndValidate() {
+    ServerConfig c = ServerConfig.defaults().withPort(0).withMaxConnectionAge(Duration.ofMinutes(5));
+    assertThat(c.port()).isZero();
+    assertThat(c.maxConnectionAge()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(c.host()).isEqualTo(ServerConfig.defaults().host());
+    assertThat(c.withMaxRowsPerRequest(7).maxConnectionAge()).isEqualTo(Duration.ofMinutes(5));
+    assertThatThrownBy(() -> c.withMaxConnectionAge(Duration.ZERO)).hasMessageContaining("max connection age");
+    assertThatThrownBy(() -> c.withPort(70000)).hasMessageContaining("port must be in");
+    assertThat(c.withDevices(List.of(dev.aeserve.autoencoders.ComputeDevice.CPU)).devices()).hasSize(1);
+  }
+}
