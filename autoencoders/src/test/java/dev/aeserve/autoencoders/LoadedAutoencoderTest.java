@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.aeserve.autoencoders.evaluation.ReconstructionReport;
 import dev.aeserve.autoencoders.data.SyntheticData;
 import java.util.ArrayList;
 import java.util.List;
@@ -194,17 +195,18 @@ class LoadedAutoencoderTest {
     double baseline = TinyModels.varianceBaseline(unseen);
     assertThat(model.metrics().heldOutMse()).isLessThan(0.2 * baseline);
     try (Autoencoder ae = Autoencoders.load(model.spec(), model.weights(), EngineKind.MXNET)) {
-      assertThat(new Evaluator(7).evaluate(ae, unseen).mse()).isLessThan(0.2 * baseline);
+      assertThat(ReconstructionReport.evaluate(ae, unseen, Conditions.NONE, unseen, null).mse())
+          .isLessThan(0.2 * baseline);
       Matrix out = ae.reconstruct(unseen).output();
       assertThat(out.get(0, 0)).isCloseTo(unseen.get(0, 0), within(15f)); // back in input units
     }
   }
 
   @Test
-  void evaluatorAgreesWithReconstructScores() {
+  void evaluationAgreesWithReconstructScores() {
     TrainedModel model = TinyModels.bce();
     try (Autoencoder ae = Autoencoders.load(model.spec(), model.weights(), EngineKind.PYTORCH)) {
-      Evaluation evaluation = new Evaluator(16).evaluate(ae, ROWS);
+      ReconstructionReport evaluation = ReconstructionReport.evaluate(ae, ROWS, Conditions.NONE, ROWS, null);
       double meanScore = 0;
       for (float s : ae.reconstruct(ROWS).scores()) {
         meanScore += s / ROWS.rows();

@@ -52,7 +52,6 @@ class StatusMapperTest {
         Arguments.of(new LimitExceededException("m"), Status.Code.RESOURCE_EXHAUSTED),
         Arguments.of(new ServerUnavailableException("m"), Status.Code.UNAVAILABLE),
         Arguments.of(new RegistryStorageException("m", null), Status.Code.UNAVAILABLE),
-        Arguments.of(new NotImplementedYetException("m"), Status.Code.UNIMPLEMENTED),
         Arguments.of(new QueueFullException("m", 7), Status.Code.RESOURCE_EXHAUSTED),
         Arguments.of(new DeadlineExpiredException("m"), Status.Code.DEADLINE_EXCEEDED),
         Arguments.of(new CallCancelledException("m"), Status.Code.CANCELLED),

@@ -15,7 +15,6 @@ import dev.aeserve.server.FamilyCapabilityException;
 import dev.aeserve.server.InvalidRequestException;
 import dev.aeserve.server.LatentSpaceMismatchException;
 import dev.aeserve.server.LimitExceededException;
-import dev.aeserve.server.NotImplementedYetException;
 import dev.aeserve.server.PermissionDeniedException;
 import dev.aeserve.server.ServerUnavailableException;
 import dev.aeserve.server.UnauthenticatedException;
@@ -63,7 +62,6 @@ public final class StatusMapper {
       Map.entry(ServerUnavailableException.class, Status.Code.UNAVAILABLE),
       // The database failed or is unreachable: a retry may succeed, and the caller did nothing wrong.
       Map.entry(RegistryStorageException.class, Status.Code.UNAVAILABLE),
-      Map.entry(NotImplementedYetException.class, Status.Code.UNIMPLEMENTED),
       Map.entry(QueueFullException.class, Status.Code.RESOURCE_EXHAUSTED),
       Map.entry(DeadlineExpiredException.class, Status.Code.DEADLINE_EXCEEDED),
       Map.entry(CallCancelledException.class, Status.Code.CANCELLED),
