@@ -209,7 +209,7 @@ public final class AutoencoderService extends AutoencoderGrpc.AutoencoderImplBas
     Matrix x = codec.decode(req.getInputs(), "inputs");
     Rows rows = new Rows(x, Requests.labels(t.spec(), req.getCondition(), x.rows()));
     ScoreKind kind = Requests.scoreKind(t.spec(), req.getScoreKind());
-    Calibration cal = Calibration.fromJson(t.servable().version().calibrationJson());
+    Calibration cal = t.servable().calibration();
     MatrixEncoding enc = MatrixCodec.responseEncoding(req.getResponseEncoding(), req.getInputs());
     return t.<Rows, Reconstruction>submit(Lanes.reconstruct(kind), rows).thenApply(r -> {
       if (t.resolved().split() != null) {

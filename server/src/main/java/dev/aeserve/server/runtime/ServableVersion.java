@@ -2,6 +2,7 @@ package dev.aeserve.server.runtime;
 
 import dev.aeserve.autoencoders.Autoencoder;
 import dev.aeserve.autoencoders.AutoencoderSpec;
+import dev.aeserve.autoencoders.Calibration;
 import dev.aeserve.autoencoders.ComputeDevice;
 import dev.aeserve.registry.ModelVersion;
 import dev.aeserve.server.batching.VersionScheduler;
@@ -21,6 +22,7 @@ public final class ServableVersion {
   private final ModelVersion version;
   private final AutoencoderSpec spec;
   private final String latentFingerprint;
+  private final Calibration calibration;
   private final List<Replica> replicas;
   private final AtomicInteger next = new AtomicInteger();
 
@@ -28,6 +30,7 @@ public final class ServableVersion {
     this.version = Objects.requireNonNull(version, "version");
     this.spec = Objects.requireNonNull(spec, "spec");
     this.latentFingerprint = Objects.requireNonNull(latentFingerprint, "latentFingerprint");
+    this.calibration = Calibration.fromJson(version.calibrationJson());
     if (replicas.isEmpty()) {
       throw new IllegalArgumentException("a servable version needs at least one device");
     }
@@ -44,6 +47,11 @@ public final class ServableVersion {
 
   public String latentFingerprint() {
     return latentFingerprint;
+  }
+
+  /** The version's anomaly calibration, parsed once at load; null when it has none. */
+  public Calibration calibration() {
+    return calibration;
   }
 
   /** The first device's model: for what every copy shares (engine, spec). */
