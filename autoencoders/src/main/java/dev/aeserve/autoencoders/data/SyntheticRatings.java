@@ -1,5 +1,6 @@
 package dev.aeserve.autoencoders.data;
 
+import dev.aeserve.autoencoders.internal.FamilyTraining;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -31,7 +32,7 @@ public final class SyntheticRatings {
     Random random = new Random(seed);
     double[][] itemFactors = gaussian(random, items, factors);
     double[] logPopularity = new double[items];
-    int[] rank = permutation(items, random);
+    int[] rank = FamilyTraining.permutation(items, random);
     for (int i = 0; i < items; i++) {
       logPopularity[i] = -zipf * Math.log(rank[i] + 1);
     }
@@ -74,19 +75,5 @@ public final class SyntheticRatings {
       }
     }
     return out;
-  }
-
-  private static int[] permutation(int n, Random random) {
-    int[] p = new int[n];
-    for (int i = 0; i < n; i++) {
-      p[i] = i;
-    }
-    for (int i = n - 1; i > 0; i--) {
-      int j = random.nextInt(i + 1);
-      int t = p[i];
-      p[i] = p[j];
-      p[j] = t;
-    }
-    return p;
   }
 }
