@@ -17,12 +17,7 @@ import dev.aeserve.registry.testing.TestPostgres;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.health.v1.HealthCheckRequest;
-import io.grpc.health.v1.HealthCheckResponse;
-import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,15 +43,9 @@ class DrainTest {
 
   private record Outcome(long sentNanos, long doneNanos, Status.Code code) {}
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   @Test
   void sigtermDuringSteadyTrafficFailsNoAcceptedRequestAndExitsZero(@TempDir Path dir) throws Exception {
-    int port = freePort();
+    int port = ServerProcesses.freePort();
     Path log = dir.resolve("server.log");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Process server = new ProcessBuilder(java, "-Xmx384m", "-cp", System.getProperty("java.class.path"),
@@ -65,7 +54,7 @@ class DrainTest {
         .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
     try {
-      awaitServing(channel, server, log);
+      ServerProcesses.awaitServing(channel, server, log);
       TrainingConfig config = new TrainingConfig(2, 32, 1e-2f, 0.2, 1, EngineKind.MXNET);
       TrainedModel trained = new AutoencoderTrainer(config)
           .train(AutoencoderSpec.dense(16, List.of(12), 3, "sigmoid", "mse"), SyntheticData.manifold(200, 16, 1));
@@ -128,24 +117,6 @@ class DrainTest {
       server.destroyForcibly();
       server.waitFor(30, TimeUnit.SECONDS);
     }
-  }
-
-  private static void awaitServing(ManagedChannel channel, Process p, Path log) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-    while (System.nanoTime() < deadline) {
-      assertThat(p.isAlive()).as("server process is running; log:\n" + Files.readString(log)).isTrue();
-      try {
-        var r = HealthGrpc.newBlockingStub(channel).withDeadlineAfter(1, TimeUnit.SECONDS)
-            .check(HealthCheckRequest.getDefaultInstance());
-        if (r.getStatus() == HealthCheckResponse.ServingStatus.SERVING) {
-          return;
-        }
-      } catch (RuntimeException notYet) {
-        // still starting
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("server did not reach SERVING");
   }
 
   private static void sleepQuietly(long millis) {

@@ -15,12 +15,8 @@ import dev.aeserve.proto.v1.RolloutsGrpc;
 import dev.aeserve.registry.EmbeddedDatabase;
 import dev.aeserve.registry.testing.TestPostgres;
 import io.grpc.ManagedChannel;
-import io.grpc.health.v1.HealthCheckRequest;
-import io.grpc.health.v1.HealthCheckResponse;
-import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,12 +34,6 @@ import org.junit.jupiter.api.Test;
  */
 class FleetTest {
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   private static Process serve(String dbUrl, int port, Path log) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     return new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
@@ -52,38 +42,20 @@ class FleetTest {
         .redirectErrorStream(true).redirectOutput(log.toFile()).start();
   }
 
-  private static void awaitServing(ManagedChannel channel, Process p) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-    while (System.nanoTime() < deadline) {
-      assertThat(p.isAlive()).as("server process is running").isTrue();
-      try {
-        var r = HealthGrpc.newBlockingStub(channel).withDeadlineAfter(1, TimeUnit.SECONDS)
-            .check(HealthCheckRequest.getDefaultInstance());
-        if (r.getStatus() == HealthCheckResponse.ServingStatus.SERVING) {
-          return;
-        }
-      } catch (RuntimeException notYet) {
-        // still starting
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("server did not reach SERVING");
-  }
-
   @Test
   void aPromoteReachesEveryServerWithinASecondAndFailsNoRequestUnderLoad(@org.junit.jupiter.api.io.TempDir Path dir)
       throws Exception {
     String dbUrl = TestPostgres.freshDatabaseUrl();
-    int portA = freePort();
-    int portB = freePort();
+    int portA = ServerProcesses.freePort();
+    int portB = ServerProcesses.freePort();
     Process a = serve(dbUrl, portA, dir.resolve("a.log"));
     Process b = serve(dbUrl, portB, dir.resolve("b.log"));
     ManagedChannel ca = NettyChannelBuilder.forAddress("127.0.0.1", portA).usePlaintext().build();
     ManagedChannel cb = NettyChannelBuilder.forAddress("127.0.0.1", portB).usePlaintext().build();
     try (AeserveClient clientA = AeserveClient.forChannel(ca, Duration.ofSeconds(30));
         AeserveClient clientB = AeserveClient.forChannel(cb, Duration.ofSeconds(30))) {
-      awaitServing(ca, a);
-      awaitServing(cb, b);
+      ServerProcesses.awaitServing(ca, a, dir.resolve("a.log"));
+      ServerProcesses.awaitServing(cb, b, dir.resolve("b.log"));
       TrainingConfig config = new TrainingConfig(3, 32, 1e-2f, 0.2, 1, EngineKind.MXNET);
       AutoencoderSpec spec = AutoencoderSpec.dense(16, List.of(12), 3, "sigmoid", "mse");
       TrainedModel v1 = new AutoencoderTrainer(config).train(spec, SyntheticData.manifold(300, 16, 1));
