@@ -3,7 +3,6 @@ package dev.aeserve.server;
 import dev.aeserve.autoencoders.Autoencoders;
 import dev.aeserve.autoencoders.ComputeDevice;
 import dev.aeserve.proto.v1.AutoencoderGrpc;
-import dev.aeserve.proto.v1.ModelRef;
 import dev.aeserve.registry.Alias;
 import dev.aeserve.registry.Model;
 import dev.aeserve.registry.ApiTokens;
@@ -11,19 +10,22 @@ import dev.aeserve.registry.ModelRegistry;
 import dev.aeserve.server.batching.Ticker;
 import dev.aeserve.server.grpc.Actor;
 import dev.aeserve.server.grpc.AutoencoderService;
-import dev.aeserve.server.grpc.MatrixCodec;
 import dev.aeserve.server.grpc.RegistryService;
 import dev.aeserve.server.grpc.RequestLog;
 import dev.aeserve.server.grpc.RolloutService;
+import dev.aeserve.server.inference.Inference;
 import dev.aeserve.server.metrics.ServingMetrics;
 import dev.aeserve.server.rollout.QualityGates;
 import dev.aeserve.server.rollout.ShadowComparisons;
 import dev.aeserve.server.rollout.ShadowRunner;
 import dev.aeserve.server.rollout.VersionLifecycle;
 import dev.aeserve.server.rollout.VersionWarmup;
+import dev.aeserve.server.routing.ModelSelector;
 import dev.aeserve.server.routing.ResolvedVersion;
 import dev.aeserve.server.routing.VersionResolver;
+import dev.aeserve.server.runtime.Admission;
 import dev.aeserve.server.runtime.LoadedModels;
+import dev.aeserve.server.runtime.RequestLimits;
 import dev.aeserve.server.runtime.ModelRuntime;
 import dev.aeserve.server.runtime.UploadValidator;
 import dev.aeserve.server.security.AuthMode;
@@ -86,10 +88,11 @@ public final class AeServer implements AutoCloseable {
     this.resolver = new VersionResolver(registry);
     this.metrics = new ServingMetrics();
     this.runtime = new LoadedModels(registry, config.engine(), config.devices(), config.batching(), metrics, Ticker.SYSTEM);
-    MatrixCodec codec = new MatrixCodec(config.maxRowsPerRequest());
+    Admission admission = new Admission(new RequestLimits(config.maxRowsPerRequest()));
     ShadowComparisons comparisons = new ShadowComparisons();
-    this.shadows = new ShadowRunner(resolver, runtime, comparisons, 2, 256);
+    this.shadows = new ShadowRunner(resolver, runtime, comparisons, admission, 2, 256);
     this.gates = new QualityGates(registry);
+    Inference inference = new Inference(resolver, runtime, admission, shadows, gates);
     this.lifecycle = new VersionLifecycle(registry, runtime, config.unloadGrace());
     VersionWarmup warmup = new VersionWarmup(registry, runtime);
     if (config.authEnabled()) {
@@ -102,8 +105,7 @@ public final class AeServer implements AutoCloseable {
     this.server = builder
         .intercept(requestLog)
         .maxInboundMessageSize(config.maxMessageBytes())
-        .addService(ServerInterceptors.intercept(new AutoencoderService(resolver, runtime, codec,
-            config.maxRowsPerRequest(), metrics, shadows, gates, Ticker.SYSTEM), Actor.interceptor()))
+        .addService(ServerInterceptors.intercept(new AutoencoderService(inference, metrics, Ticker.SYSTEM), Actor.interceptor()))
         .addService(ServerInterceptors.intercept(
             new RegistryService(registry, new UploadValidator(config.engine()), warmup, config.maxArtifactBytes()),
             Actor.interceptor()))
@@ -244,19 +246,19 @@ public final class AeServer implements AutoCloseable {
    */
   private void preload() {
     for (Model m : registry.listModels()) {
-      Set<ModelRef> refs = new LinkedHashSet<>();
-      refs.add(ModelRef.newBuilder().setName(m.name()).build());
+      Set<ModelSelector> refs = new LinkedHashSet<>();
+      refs.add(ModelSelector.latest(m.name()));
       for (Alias a : registry.listAliases(m.name())) {
-        refs.add(ModelRef.newBuilder().setName(m.name()).setAlias(a.alias()).build());
+        refs.add(new ModelSelector(m.name(), null, a.alias(), ""));
       }
       boolean ok = true;
-      for (ModelRef ref : refs) {
+      for (ModelSelector ref : refs) {
         try {
           ResolvedVersion v = resolver.resolve(ref);
           runtime.get(v.version());
         } catch (RuntimeException e) {
           ok = false;
-          log.warn("cannot preload {}{}: {}", m.name(), ref.hasAlias() ? "@" + ref.getAlias() : "", e.getMessage());
+          log.warn("cannot preload {}{}: {}", m.name(), ref.alias() != null ? "@" + ref.alias() : "", e.getMessage());
         }
       }
       health.setStatus(m.name(), ok ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);

@@ -4,6 +4,7 @@ import dev.aeserve.autoencoders.ComputeDevice;
 import dev.aeserve.autoencoders.EngineKind;
 import dev.aeserve.server.batching.BatchPolicy;
 import dev.aeserve.server.batching.BatchingConfig;
+import dev.aeserve.server.runtime.RequestLimits;
 import dev.aeserve.server.security.SecurityConfig;
 import java.time.Duration;
 import java.util.List;
@@ -90,7 +91,7 @@ public record ServerConfig(
   }
 
   public static ServerConfig defaults() {
-    return new ServerConfig("127.0.0.1", DEFAULT_PORT, EngineKind.MXNET, 8192, 64 << 20, 1L << 30, true,
+    return new ServerConfig("127.0.0.1", DEFAULT_PORT, EngineKind.MXNET, RequestLimits.DEFAULT_MAX_ROWS, 64 << 20, 1L << 30, true,
         BatchingConfig.of(BatchPolicy.defaults()), -1, List.of(ComputeDevice.CPU),
         Duration.ofSeconds(30), SecurityConfig.defaults(), Duration.ofSeconds(10), null);
   }

@@ -102,9 +102,9 @@ class RolloutTest {
     try (VersionResolver resolver = new VersionResolver(f.registry)) {
       for (int k = 0; k < 10_000; k++) {
         String key = "user-" + k;
-        int v = resolver.resolve(ModelRef.newBuilder().setName("sticky").setRoutingKey(key).build()).version().version();
+        int v = resolver.resolve(new dev.aeserve.server.routing.ModelSelector("sticky", null, null, key)).version().version();
         before.put(key, v);
-        assertThat(resolver.resolve(ModelRef.newBuilder().setName("sticky").setRoutingKey(key).build())
+        assertThat(resolver.resolve(new dev.aeserve.server.routing.ModelSelector("sticky", null, null, key))
             .version().version()).isEqualTo(v);
       }
       long onTwo = before.values().stream().filter(v -> v == 2).count();
@@ -116,7 +116,7 @@ class RolloutTest {
     try (VersionResolver resolver = new VersionResolver(f.registry)) {
       int moved = 0;
       for (var e : before.entrySet()) {
-        int now = resolver.resolve(ModelRef.newBuilder().setName("sticky").setRoutingKey(e.getKey()).build())
+        int now = resolver.resolve(new dev.aeserve.server.routing.ModelSelector("sticky", null, null, e.getKey()))
             .version().version();
         if (now != e.getValue()) {
           moved++;

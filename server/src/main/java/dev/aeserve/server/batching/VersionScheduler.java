@@ -22,8 +22,9 @@ import org.slf4j.LoggerFactory;
  * one runner thread that takes whichever lane's batch is ready first (oldest request first), runs
  * it and completes each request's future exactly once.
  *
- * <p>Validation happens before {@link #submit}: bad input never reaches a batch. A full queue
- * refuses at once. Closing stops intake, runs what is queued, then stops the thread.
+ * <p>Admission happens before {@link #submit}: what reaches a lane was checked against the
+ * version's spec, so a batch only ever merges inputs of one shape (the kernel's concatenation
+ * asserts it anyway). A full queue refuses at once. Closing stops intake, runs what is queued, then stops the thread.
  */
 public final class VersionScheduler implements AutoCloseable {
 
@@ -34,7 +35,7 @@ public final class VersionScheduler implements AutoCloseable {
   private final BatchObserver observer;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
-  private final Map<String, Lane<?, ?>> lanes = new LinkedHashMap<>();
+  private final Map<Lane<?, ?>, LaneQueue<?, ?>> lanes = new LinkedHashMap<>();
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile Thread runner;
   private boolean closing;
@@ -79,16 +80,11 @@ public final class VersionScheduler implements AutoCloseable {
     }
   }
 
-  /**
-   * Adds a lane. Call before submitting to it.
-   *
-   * @param lane the lane's name, e.g. "encode" or "reconstruct/neg_elbo"
-   * @param rpc the RPC its batches are counted under in metrics
-   */
-  public <I, O> void register(String lane, Rpc rpc, BatchPolicy policy, BatchKernel<I, O> kernel) {
+  /** Adds a lane. Call before submitting to it. */
+  public <I, O> void register(Lane<I, O> lane, BatchPolicy policy, BatchKernel<I, O> kernel) {
     lock.lock();
     try {
-      lanes.put(lane, new Lane<>(rpc, new BatchQueue<>(policy, ticker), kernel));
+      lanes.put(lane, new LaneQueue<>(lane.rpc(), new BatchQueue<>(policy, ticker), kernel));
     } finally {
       lock.unlock();
     }
@@ -99,14 +95,13 @@ public final class VersionScheduler implements AutoCloseable {
    * output, or with why not (queue full, deadline, cancelled, shutting down, a failure of the
    * batch).
    */
-  public <I, O> CompletableFuture<O> submit(String lane, I input, long deadlineNanos, BooleanSupplier cancelled) {
+  public <I, O> CompletableFuture<O> submit(Lane<I, O> lane, I input, long deadlineNanos, BooleanSupplier cancelled) {
     lock.lock();
     try {
       if (closing) {
         throw new ServerUnavailableException("model " + name + " is being unloaded; retry");
       }
-      @SuppressWarnings("unchecked")
-      Lane<I, O> l = (Lane<I, O>) lanes.get(lane);
+      LaneQueue<I, O> l = queueOf(lane);
       if (l == null) {
         throw new IllegalStateException("no lane '" + lane + "' on " + name);
       }
@@ -119,9 +114,18 @@ public final class VersionScheduler implements AutoCloseable {
     }
   }
 
+  /**
+   * The queue registered under {@code lane}. The cast is safe: {@link #register} is the only
+   * writer, and it stores a {@code LaneQueue<I, O>} under a {@code Lane<I, O>}.
+   */
+  @SuppressWarnings("unchecked")
+  private <I, O> LaneQueue<I, O> queueOf(Lane<I, O> lane) {
+    return (LaneQueue<I, O>) lanes.get(lane);
+  }
+
   private void run() {
     while (true) {
-      Lane<?, ?> lane;
+      LaneQueue<?, ?> lane;
       List<? extends Job<?, ?>> batch;
       lock.lock();
       try {
@@ -156,9 +160,9 @@ public final class VersionScheduler implements AutoCloseable {
   }
 
   /** The ready lane whose oldest request is oldest; while closing, any non-empty lane. */
-  private Lane<?, ?> nextReady() {
-    Lane<?, ?> best = null;
-    for (Lane<?, ?> l : lanes.values()) {
+  private LaneQueue<?, ?> nextReady() {
+    LaneQueue<?, ?> best = null;
+    for (LaneQueue<?, ?> l : lanes.values()) {
       boolean ready = closing ? !l.queue.isEmpty() : l.queue.isReady();
       if (ready && (best == null || l.queue.oldestEnqueuedNanos() < best.queue.oldestEnqueuedNanos())) {
         best = l;
@@ -169,7 +173,7 @@ public final class VersionScheduler implements AutoCloseable {
 
   private long nextReadyAt() {
     long at = Long.MAX_VALUE;
-    for (Lane<?, ?> l : lanes.values()) {
+    for (LaneQueue<?, ?> l : lanes.values()) {
       at = Math.min(at, l.queue.readyAtNanos());
     }
     return at;
@@ -180,7 +184,7 @@ public final class VersionScheduler implements AutoCloseable {
   }
 
   @SuppressWarnings("unchecked")
-  private <I, O> void execute(Lane<I, O> lane, List<? extends Job<?, ?>> jobs) {
+  private <I, O> void execute(LaneQueue<I, O> lane, List<? extends Job<?, ?>> jobs) {
     List<Job<I, O>> batch = (List<Job<I, O>>) jobs;
     long start = ticker.nanos();
     int rows = 0;
@@ -249,5 +253,5 @@ public final class VersionScheduler implements AutoCloseable {
     }
   }
 
-  private record Lane<I, O>(Rpc rpc, BatchQueue<I, O> queue, BatchKernel<I, O> kernel) {}
+  private record LaneQueue<I, O>(Rpc rpc, BatchQueue<I, O> queue, BatchKernel<I, O> kernel) {}
 }

@@ -2,13 +2,11 @@ package dev.aeserve.server.grpc;
 
 import dev.aeserve.autoencoders.Calibration;
 import dev.aeserve.autoencoders.Corruption;
-import dev.aeserve.autoencoders.Encoding;
-import dev.aeserve.autoencoders.LatentSampler;
+import dev.aeserve.autoencoders.Interaction;
+import dev.aeserve.autoencoders.Interpolation;
 import dev.aeserve.autoencoders.Matrix;
-import dev.aeserve.autoencoders.Reconstruction;
 import dev.aeserve.autoencoders.Recommendations;
 import dev.aeserve.autoencoders.Rpc;
-import dev.aeserve.autoencoders.Samples;
 import dev.aeserve.autoencoders.ScoreKind;
 import dev.aeserve.autoencoders.ScoredItem;
 import dev.aeserve.proto.v1.AutoencoderGrpc;
@@ -18,6 +16,7 @@ import dev.aeserve.proto.v1.DenoiseRequest;
 import dev.aeserve.proto.v1.DenoiseResponse;
 import dev.aeserve.proto.v1.EncodeRequest;
 import dev.aeserve.proto.v1.EncodeResponse;
+import dev.aeserve.proto.v1.InterpolationMethod;
 import dev.aeserve.proto.v1.MatrixEncoding;
 import dev.aeserve.proto.v1.ModelRef;
 import dev.aeserve.proto.v1.RecommendRequest;
@@ -26,147 +25,108 @@ import dev.aeserve.proto.v1.ReconstructRequest;
 import dev.aeserve.proto.v1.ReconstructResponse;
 import dev.aeserve.proto.v1.SampleRequest;
 import dev.aeserve.proto.v1.SampleResponse;
+import dev.aeserve.proto.v1.ServedBy;
+import dev.aeserve.proto.v1.UserHistory;
 import dev.aeserve.proto.v1.UserRecommendations;
-import dev.aeserve.server.FamilyCapabilityException;
-import dev.aeserve.server.LatentSpaceMismatchException;
+import dev.aeserve.server.batching.Job;
 import dev.aeserve.server.batching.Ticker;
+import dev.aeserve.server.inference.Answers;
+import dev.aeserve.server.inference.Inference;
+import dev.aeserve.server.inference.InferenceCall;
+import dev.aeserve.server.inference.Queries;
 import dev.aeserve.server.metrics.ServingMetrics;
-import dev.aeserve.server.rollout.QualityGates;
-import dev.aeserve.server.rollout.ShadowRunner;
+import dev.aeserve.server.routing.ModelSelector;
 import dev.aeserve.server.routing.ResolvedVersion;
-import dev.aeserve.server.routing.VersionResolver;
-import dev.aeserve.server.runtime.Lanes;
-import dev.aeserve.server.runtime.ModelRuntime;
-import dev.aeserve.server.runtime.RecommendTask;
-import dev.aeserve.server.runtime.Rows;
-import dev.aeserve.server.runtime.SampleTask;
 import dev.aeserve.server.runtime.ServableVersion;
 import io.grpc.Context;
+import io.grpc.Deadline;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
 /**
- * The Autoencoder service: an adapter. Each call resolves its version ({@link VersionResolver}),
- * checks the family serves it, validates and converts its input ({@link Requests},
- * {@link MatrixCodec}), queues it on the version's batcher, and maps the result back. Errors
- * leave through {@link StatusMapper}; every call's outcome is counted in {@link ServingMetrics}.
+ * The Autoencoder service: an adapter. Each call maps its message to a domain query, hands it to
+ * {@link Inference} (which routes, admits and batches it), and maps the answer back. Errors
+ * leave through {@link StatusMapper}; every call's outcome is counted in {@link ServingMetrics},
+ * labelled by the version it resolved to (or by none).
  */
 public final class AutoencoderService extends AutoencoderGrpc.AutoencoderImplBase {
 
-  private final VersionResolver resolver;
-  private final ModelRuntime runtime;
-  private final MatrixCodec codec;
-  private final Requests requests;
+  private final Inference inference;
   private final ServingMetrics metrics;
-  private final ShadowRunner shadows;
-  private final QualityGates gates;
   private final Ticker ticker;
 
-  public AutoencoderService(VersionResolver resolver, ModelRuntime runtime, MatrixCodec codec, int maxRows,
-      ServingMetrics metrics, ShadowRunner shadows, QualityGates gates, Ticker ticker) {
-    this.resolver = resolver;
-    this.runtime = runtime;
-    this.codec = codec;
-    this.requests = new Requests(codec, maxRows);
+  public AutoencoderService(Inference inference, ServingMetrics metrics, Ticker ticker) {
+    this.inference = inference;
     this.metrics = metrics;
-    this.shadows = shadows;
-    this.gates = gates;
     this.ticker = ticker;
   }
 
   @Override
   public void encode(EncodeRequest req, StreamObserver<EncodeResponse> out) {
-    call(Rpc.ENCODE, req.getModel(), out, t -> {
-      if (req.getSample() && !t.spec().family().variational()) {
-        throw new FamilyCapabilityException("sample=true needs a family with a posterior to sample from; family '"
-            + t.spec().family().id() + "' has a deterministic encoder");
-      }
-      Matrix x = codec.decode(req.getInputs(), "inputs");
-      Rows rows = new Rows(x, Requests.labels(t.spec(), req.getCondition(), x.rows()));
-      long seed = Requests.seed(req.hasSeed(), req.getSeed());
+    call(Rpc.ENCODE, out, c -> {
+      Queries.Encode q = new Queries.Encode(MatrixCodec.decode(req.getInputs(), "inputs"),
+          req.getCondition().getLabelsList(), req.getSample(), req.hasSeed() ? req.getSeed() : null);
       MatrixEncoding enc = MatrixCodec.responseEncoding(req.getResponseEncoding(), req.getInputs());
-      return t.<Rows, Encoding>submit(Lanes.ENCODE, rows).thenApply(e -> {
-        if (!t.resolved().shadows().isEmpty()) {
-          t.afterReply(() -> shadows.afterEncode(t.resolved(), rows, e));
-        }
+      return inference.encode(selector(req.getModel()), q, c).thenApply(e -> {
         EncodeResponse.Builder b = EncodeResponse.newBuilder()
-            .setServedBy(t.servedBy())
-            .setLatents(MatrixCodec.encode(e.mean(), enc))
-            .setLatentFingerprint(t.servable().latentFingerprint());
-        if (e.logVariance() != null) {
-          b.setLogVariances(MatrixCodec.encode(e.logVariance(), enc));
+            .setServedBy(servedBy(c))
+            .setLatents(MatrixCodec.encode(e.encoding().mean(), enc))
+            .setLatentFingerprint(e.fingerprint());
+        if (e.encoding().logVariance() != null) {
+          b.setLogVariances(MatrixCodec.encode(e.encoding().logVariance(), enc));
         }
-        if (req.getSample()) {
-          b.setSamples(MatrixCodec.encode(reparameterize(e, seed), enc)).setSeed(seed);
+        if (e.samples() != null) {
+          b.setSamples(MatrixCodec.encode(e.samples(), enc)).setSeed(e.seed());
         }
         return b.build();
       });
     });
   }
 
-  /**
-   * z = mean + exp(logvar / 2) * eps, with eps drawn from the request's own seed: the same seed
-   * gives the same sample whichever batch the rows were encoded in.
-   */
-  private static Matrix reparameterize(Encoding e, long seed) {
-    Matrix mean = e.mean();
-    Matrix eps = LatentSampler.sample(mean.rows(), mean.cols(), seed, 1.0);
-    float[] z = new float[mean.data().length];
-    for (int i = 0; i < z.length; i++) {
-      z[i] = (float) (mean.data()[i] + Math.exp(e.logVariance().data()[i] / 2) * eps.data()[i]);
-    }
-    return new Matrix(mean.rows(), mean.cols(), z);
-  }
-
   @Override
   public void decode(DecodeRequest req, StreamObserver<DecodeResponse> out) {
-    call(Rpc.DECODE, req.getModel(), out, t -> {
-      String expected = t.servable().latentFingerprint();
-      if (!req.getLatentFingerprint().isEmpty() && !req.getLatentFingerprint().equals(expected)) {
-        throw new LatentSpaceMismatchException("latent_fingerprint " + req.getLatentFingerprint()
-            + " is not the latent space of " + t.describe() + " (" + expected
-            + "); decode with the version that encoded these codes");
-      }
-      Matrix z = codec.decode(req.getLatents(), "latents");
-      Rows rows = new Rows(z, Requests.labels(t.spec(), req.getCondition(), z.rows()));
+    call(Rpc.DECODE, out, c -> {
+      Queries.Decode q = new Queries.Decode(MatrixCodec.decode(req.getLatents(), "latents"),
+          req.getCondition().getLabelsList(), req.getLatentFingerprint());
       MatrixEncoding enc = MatrixCodec.responseEncoding(req.getResponseEncoding(), req.getLatents());
-      return t.<Rows, Matrix>submit(Lanes.DECODE, rows).thenApply(x -> DecodeResponse.newBuilder()
-          .setServedBy(t.servedBy())
-          .setOutputs(MatrixCodec.encode(x, enc))
-          .setLatentFingerprint(expected)
+      return inference.decode(selector(req.getModel()), q, c).thenApply(d -> DecodeResponse.newBuilder()
+          .setServedBy(servedBy(c))
+          .setOutputs(MatrixCodec.encode(d.outputs(), enc))
+          .setLatentFingerprint(d.fingerprint())
           .build());
     });
   }
 
   @Override
   public void reconstruct(ReconstructRequest req, StreamObserver<ReconstructResponse> out) {
-    call(Rpc.RECONSTRUCT, req.getModel(), out, t -> reconstruct(t, req));
+    call(Rpc.RECONSTRUCT, out, c -> reconstruct(req, c));
   }
 
   /**
-   * Each message is resolved, validated and queued as it arrives (so messages share batches with
+   * Each message is routed, admitted and queued as it arrives (so messages share batches with
    * other callers), and answered strictly in order. The first failure ends the stream with its
    * status.
    */
   @Override
   public StreamObserver<ReconstructRequest> reconstructStream(StreamObserver<ReconstructResponse> out) {
+    Context context = Context.current();
     return new StreamObserver<>() {
       private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
       private final AtomicBoolean failed = new AtomicBoolean();
 
       @Override
       public synchronized void onNext(ReconstructRequest req) {
-        CompletableFuture<ReconstructResponse> next;
-        try {
-          next = reconstruct(target(req.getModel(), Rpc.RECONSTRUCT), req);
-        } catch (Throwable t) {
-          next = CompletableFuture.failedFuture(t);
-        }
-        CompletableFuture<ReconstructResponse> mine = next;
+        long start = ticker.nanos();
+        InferenceCall c = newCall(context);
+        CompletableFuture<ReconstructResponse> mine = guarded(() -> reconstruct(req, c));
+        mine.whenComplete((r, t) -> record(c, Rpc.RECONSTRUCT,
+            t == null ? "OK" : StatusMapper.toStatus(t).getStatus().getCode().name(), ticker.nanos() - start));
         tail = tail.thenCompose(ignored -> mine).handle((r, t) -> {
           if (failed.get()) {
             return null;
@@ -176,6 +136,7 @@ public final class AutoencoderService extends AutoencoderGrpc.AutoencoderImplBas
             out.onError(StatusMapper.toStatus(t));
           } else {
             out.onNext(r);
+            c.replied();
           }
           return null;
         });
@@ -197,49 +158,38 @@ public final class AutoencoderService extends AutoencoderGrpc.AutoencoderImplBas
     };
   }
 
-  private static double mean(float[] values) {
-    double sum = 0;
-    for (float v : values) {
-      sum += v;
-    }
-    return sum / values.length;
-  }
-
-  private CompletableFuture<ReconstructResponse> reconstruct(Target t, ReconstructRequest req) {
-    Matrix x = codec.decode(req.getInputs(), "inputs");
-    Rows rows = new Rows(x, Requests.labels(t.spec(), req.getCondition(), x.rows()));
-    ScoreKind kind = Requests.scoreKind(t.spec(), req.getScoreKind());
-    Calibration cal = t.servable().calibration();
+  private CompletableFuture<ReconstructResponse> reconstruct(ReconstructRequest req, InferenceCall c) {
+    Queries.Reconstruct q = new Queries.Reconstruct(MatrixCodec.decode(req.getInputs(), "inputs"),
+        req.getCondition().getLabelsList(), scoreKind(req.getScoreKind()));
     MatrixEncoding enc = MatrixCodec.responseEncoding(req.getResponseEncoding(), req.getInputs());
-    return t.<Rows, Reconstruction>submit(Lanes.reconstruct(kind), rows).thenApply(r -> {
-      if (t.resolved().split() != null) {
-        if (kind == t.spec().defaultScoreKind()) {
-          gates.record(t.resolved().split(), t.resolved().version().version(), mean(r.scores()));
-        }
-        if (!t.resolved().shadows().isEmpty()) {
-          t.afterReply(() -> shadows.afterReconstruct(t.resolved(), t.servable(), rows, kind, r));
-        }
-      }
+    return inference.reconstruct(selector(req.getModel()), q, c).thenApply(a -> {
       ReconstructResponse.Builder b = ReconstructResponse.newBuilder()
-          .setServedBy(t.servedBy())
-          .setScoreKind(Requests.toProto(kind));
-      for (float s : r.scores()) {
+          .setServedBy(servedBy(c))
+          .setScoreKind(toProto(a.kind()));
+      for (float s : a.reconstruction().scores()) {
         b.addScores(s);
       }
       if (!req.getOmitOutputs()) {
-        b.setOutputs(MatrixCodec.encode(r.output(), enc));
+        b.setOutputs(MatrixCodec.encode(a.reconstruction().output(), enc));
       }
       if (req.getIncludeFeatureErrors()) {
-        b.setFeatureErrors(MatrixCodec.encode(r.featureErrors(), enc));
+        b.setFeatureErrors(MatrixCodec.encode(a.reconstruction().featureErrors(), enc));
       }
-      // A verdict only against a calibration of this very score: never guessed across scores.
-      if (cal != null && cal.scoreKind().equals(kind.id())) {
-        for (float s : r.scores()) {
-          b.addAnomalous(cal.isAnomalous(s));
+      if (a.anomalous() != null) {
+        for (boolean v : a.anomalous()) {
+          b.addAnomalous(v);
         }
+      }
+      if (a.outsideDomain() != null) {
+        for (String why : a.outsideDomain()) {
+          b.addOutsideDomain(why == null ? "" : why);
+        }
+      }
+      Calibration cal = a.calibration();
+      if (cal != null) {
         b.setCalibration(dev.aeserve.proto.v1.Calibration.newBuilder()
             .setThreshold(cal.threshold())
-            .setScoreKind(Requests.toProto(kind))
+            .setScoreKind(toProto(a.kind()))
             .setMethod(cal.method())
             .setParameter(cal.parameter())
             .setSampleCount(cal.sampleCount())
@@ -251,44 +201,56 @@ public final class AutoencoderService extends AutoencoderGrpc.AutoencoderImplBas
 
   @Override
   public void sample(SampleRequest req, StreamObserver<SampleResponse> out) {
-    call(Rpc.SAMPLE, req.getModel(), out, t -> {
-      SampleTask task = requests.sample(t.spec(), req);
+    call(Rpc.SAMPLE, out, c -> {
+      Queries.Interpolate interpolation = null;
+      if (req.hasInterpolation()) {
+        var in = req.getInterpolation();
+        Matrix ends = switch (in.getEndpointsCase()) {
+          case INPUTS -> MatrixCodec.decode(in.getInputs(), "interpolation.inputs");
+          case LATENTS -> MatrixCodec.decode(in.getLatents(), "interpolation.latents");
+          case ENDPOINTS_NOT_SET -> null;
+        };
+        interpolation = new Queries.Interpolate(Integer.toUnsignedLong(in.getSteps()),
+            in.getMethod() == InterpolationMethod.INTERPOLATION_METHOD_SLERP ? Interpolation.SLERP : Interpolation.LINEAR,
+            ends, in.getEndpointsCase() == dev.aeserve.proto.v1.Interpolation.EndpointsCase.INPUTS);
+      }
+      Queries.Sample q = new Queries.Sample(Integer.toUnsignedLong(req.getCount()), req.hasSeed() ? req.getSeed() : null,
+          req.hasTemperature() ? req.getTemperature() : null, req.getCondition().getLabelsList(), interpolation);
       MatrixEncoding enc = req.getResponseEncoding() == MatrixEncoding.MATRIX_ENCODING_RAW_LE
           ? MatrixEncoding.MATRIX_ENCODING_RAW_LE : MatrixEncoding.MATRIX_ENCODING_VALUES;
-      return t.<SampleTask, Samples>submit(Lanes.SAMPLE, task).thenApply(s -> SampleResponse.newBuilder()
-          .setServedBy(t.servedBy())
-          .setSamples(MatrixCodec.encode(s.output(), enc))
-          .setLatents(MatrixCodec.encode(s.latent(), enc))
-          .setSeed(task.interpolates() ? task.seed() : s.seed())
+      return inference.sample(selector(req.getModel()), q, c).thenApply(s -> SampleResponse.newBuilder()
+          .setServedBy(servedBy(c))
+          .setSamples(MatrixCodec.encode(s.samples().output(), enc))
+          .setLatents(MatrixCodec.encode(s.samples().latent(), enc))
+          .setSeed(s.seed())
           .build());
     });
   }
 
   @Override
   public void denoise(DenoiseRequest req, StreamObserver<DenoiseResponse> out) {
-    call(Rpc.DENOISE, req.getModel(), out, t -> {
-      Matrix clean = codec.decode(req.getInputs(), "inputs");
-      Corruption corruption = Requests.corruption(req);
-      long seed = Requests.seed(req.hasCorruption() && req.getCorruption().hasSeed(), req.getCorruption().getSeed());
-      // Corruption is per request and seeded, so it happens here, before the shared batch.
-      Matrix input = corruption == null ? clean : corruption.apply(clean, seed);
+    call(Rpc.DENOISE, out, c -> {
+      Corruption corruption = null;
+      Long seed = null;
+      if (req.hasCorruption()) {
+        var p = req.getCorruption();
+        corruption = new Corruption(p.getGaussianSigma(), p.getMaskProbability(), p.getSaltPepperProbability(),
+            p.hasClipMin() ? (double) p.getClipMin() : null, p.hasClipMax() ? (double) p.getClipMax() : null);
+        seed = p.hasSeed() ? p.getSeed() : null;
+      }
+      Queries.Denoise q = new Queries.Denoise(MatrixCodec.decode(req.getInputs(), "inputs"), corruption, seed);
       MatrixEncoding enc = MatrixCodec.responseEncoding(req.getResponseEncoding(), req.getInputs());
-      return t.<Rows, Matrix>submit(Lanes.DENOISE, Rows.of(input)).thenApply(x -> {
+      return inference.denoise(selector(req.getModel()), q, c).thenApply(d -> {
         DenoiseResponse.Builder b = DenoiseResponse.newBuilder()
-            .setServedBy(t.servedBy())
-            .setOutputs(MatrixCodec.encode(x, enc));
-        if (corruption != null) {
-          b.setCorruptionSeed(seed);
+            .setServedBy(servedBy(c))
+            .setOutputs(MatrixCodec.encode(d.outputs(), enc));
+        if (d.corruptionSeed() != null) {
+          b.setCorruptionSeed(d.corruptionSeed());
           if (req.getReturnCorrupted()) {
-            b.setCorrupted(MatrixCodec.encode(input, enc));
+            b.setCorrupted(MatrixCodec.encode(d.corrupted(), enc));
           }
-          for (int r = 0; r < x.rows(); r++) {
-            double sum = 0;
-            for (int c = 0, i = r * x.cols(); c < x.cols(); c++, i++) {
-              double d = x.data()[i] - clean.data()[i];
-              sum += d * d;
-            }
-            b.addCleanErrors((float) (sum / x.cols()));
+          for (float e : d.cleanErrors()) {
+            b.addCleanErrors(e);
           }
         }
         return b.build();
@@ -298,15 +260,25 @@ public final class AutoencoderService extends AutoencoderGrpc.AutoencoderImplBas
 
   @Override
   public void recommend(RecommendRequest req, StreamObserver<RecommendResponse> out) {
-    call(Rpc.RECOMMEND, req.getModel(), out, t -> {
-      RecommendTask task = requests.recommend(req);
-      return t.<RecommendTask, List<Recommendations>>submit(Lanes.RECOMMEND, task).thenApply(users -> {
-        RecommendResponse.Builder b = RecommendResponse.newBuilder().setServedBy(t.servedBy());
-        for (int u = 0; u < users.size(); u++) {
+    call(Rpc.RECOMMEND, out, c -> {
+      List<Queries.User> users = new ArrayList<>(req.getUsersCount());
+      for (UserHistory h : req.getUsersList()) {
+        List<Interaction> history = new ArrayList<>(h.getInteractionsCount());
+        for (var i : h.getInteractionsList()) {
+          history.add(new Interaction(i.getItemId(), i.getValue()));
+        }
+        users.add(new Queries.User(h.getUserId(), history));
+      }
+      Queries.Recommend q = new Queries.Recommend(users, Integer.toUnsignedLong(req.getK()),
+          req.hasExcludeSeen() ? req.getExcludeSeen() : null, req.getCandidateItemsList(), req.getExcludedItemsList());
+      return inference.recommend(selector(req.getModel()), q, c).thenApply(answers -> {
+        RecommendResponse.Builder b = RecommendResponse.newBuilder().setServedBy(servedBy(c));
+        for (int u = 0; u < answers.size(); u++) {
+          Recommendations r = answers.get(u);
           UserRecommendations.Builder ub = UserRecommendations.newBuilder()
               .setUserId(req.getUsers(u).getUserId())
-              .addAllUnknownItems(users.get(u).unknownItemIds());
-          for (ScoredItem item : users.get(u).items()) {
+              .addAllUnknownItems(r.unknownItemIds());
+          for (ScoredItem item : r.items()) {
             ub.addItems(dev.aeserve.proto.v1.ScoredItem.newBuilder().setItemId(item.itemId()).setScore(item.score()));
           }
           b.addUsers(ub);
@@ -316,24 +288,11 @@ public final class AutoencoderService extends AutoencoderGrpc.AutoencoderImplBas
     });
   }
 
-  /**
-   * Runs one unary call: resolve and load the version, check the family serves the RPC, run
-   * {@code body} (which validates and queues), then answer once and record the outcome.
-   */
-  private <R> void call(Rpc rpc, ModelRef ref, StreamObserver<R> out, Function<Target, CompletableFuture<R>> body) {
+  /** Runs one unary call: map and hand over, then answer once, record the outcome, run after-reply work. */
+  private <R> void call(Rpc rpc, StreamObserver<R> out, Function<InferenceCall, CompletableFuture<R>> body) {
     long start = ticker.nanos();
-    String[] version = {""};
-    Target[] target = {null};
-    CompletableFuture<R> result;
-    try {
-      Target t = target(ref, rpc);
-      target[0] = t;
-      version[0] = Integer.toString(t.resolved().version().version());
-      result = body.apply(t);
-    } catch (Throwable e) {
-      result = CompletableFuture.failedFuture(e);
-    }
-    result.whenComplete((response, failure) -> {
+    InferenceCall c = newCall(Context.current());
+    guarded(() -> body.apply(c)).whenComplete((response, failure) -> {
       String code = "OK";
       Throwable error = failure;
       if (error == null) {
@@ -353,18 +312,73 @@ public final class AutoencoderService extends AutoencoderGrpc.AutoencoderImplBas
           // The call was cancelled or already answered; nothing more to say.
         }
       }
-      metrics.recordRequest(ref.getName(), version[0], rpc, code, ticker.nanos() - start);
-      if (error == null && target[0] != null) {
-        target[0].afterReply().forEach(Runnable::run);
+      record(c, rpc, code, ticker.nanos() - start);
+      if (error == null) {
+        c.replied();
       }
     });
   }
 
-  /** Resolves the version, loads it, and checks that its family serves {@code rpc}. */
-  private Target target(ModelRef ref, Rpc rpc) {
-    ResolvedVersion resolved = resolver.resolve(ref);
-    ServableVersion servable = runtime.get(resolved.version());
-    servable.spec().family().requireServes(rpc);
-    return new Target(resolved, servable, Context.current(), ticker);
+  /** Labels come from the resolved version only: names nobody registered share one series. */
+  private void record(InferenceCall c, Rpc rpc, String code, long nanos) {
+    ResolvedVersion r = c.resolved();
+    metrics.recordRequest(r == null ? "" : r.version().model(), r == null ? "" : Integer.toString(r.version().version()),
+        rpc, code, nanos);
+  }
+
+  private InferenceCall newCall(Context context) {
+    Deadline deadline = context.getDeadline();
+    long deadlineNanos = deadline == null ? Job.NO_DEADLINE
+        : ticker.nanos() + deadline.timeRemaining(TimeUnit.NANOSECONDS);
+    return new InferenceCall(deadlineNanos, context::isCancelled);
+  }
+
+  private static <T> CompletableFuture<T> guarded(java.util.function.Supplier<CompletableFuture<T>> body) {
+    try {
+      return body.get();
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  static ModelSelector selector(ModelRef ref) {
+    return switch (ref.getSelectorCase()) {
+      case VERSION -> new ModelSelector(ref.getName(), Integer.toUnsignedLong(ref.getVersion()), null,
+          ref.getRoutingKey());
+      case ALIAS -> new ModelSelector(ref.getName(), null, ref.getAlias(), ref.getRoutingKey());
+      case SELECTOR_NOT_SET -> new ModelSelector(ref.getName(), null, null, ref.getRoutingKey());
+    };
+  }
+
+  private static ServedBy servedBy(InferenceCall c) {
+    ResolvedVersion resolved = c.resolved();
+    ServableVersion servable = c.servable();
+    return ServedBy.newBuilder()
+        .setModel(resolved.version().model())
+        .setVersion(resolved.version().version())
+        .setRoute(dev.aeserve.proto.v1.Route.valueOf("ROUTE_" + resolved.route().name()))
+        .setAlias(resolved.alias())
+        .setArm(resolved.arm())
+        .setFamily(servable.spec().family().id())
+        .setEngine(servable.model().engine().djlName())
+        .build();
+  }
+
+  /** The score a request asks for, or null for the spec's own. */
+  private static ScoreKind scoreKind(dev.aeserve.proto.v1.ScoreKind asked) {
+    return switch (asked) {
+      case SCORE_KIND_MSE -> ScoreKind.MSE;
+      case SCORE_KIND_BCE -> ScoreKind.BCE;
+      case SCORE_KIND_NEGATIVE_ELBO -> ScoreKind.NEG_ELBO;
+      case SCORE_KIND_UNSPECIFIED, UNRECOGNIZED -> null;
+    };
+  }
+
+  static dev.aeserve.proto.v1.ScoreKind toProto(ScoreKind kind) {
+    return switch (kind) {
+      case MSE -> dev.aeserve.proto.v1.ScoreKind.SCORE_KIND_MSE;
+      case BCE -> dev.aeserve.proto.v1.ScoreKind.SCORE_KIND_BCE;
+      case NEG_ELBO -> dev.aeserve.proto.v1.ScoreKind.SCORE_KIND_NEGATIVE_ELBO;
+    };
   }
 }

@@ -8,63 +8,56 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * Converts between the wire matrix and {@link Matrix}, checking shape, size and finiteness at the
- * door so that bad input never reaches a model.
+ * Converts between the wire matrix and {@link Matrix}. Decoding checks only that the message is
+ * a matrix (its shape matches what it carries, one encoding); whether it fits a model (width,
+ * rows, finiteness) is {@link dev.aeserve.server.runtime.Admission}'s question.
  */
 public final class MatrixCodec {
 
-  private final int maxRows;
-
-  public MatrixCodec(int maxRows) {
-    this.maxRows = maxRows;
-  }
+  private MatrixCodec() {}
 
   /**
-   * Decodes and validates a request matrix.
+   * Decodes a request matrix.
    *
    * @param field the request field's name, used in error messages
    */
-  public Matrix decode(dev.aeserve.proto.v1.Matrix m, String field) {
-    if (m.getRows() == 0 || m.getCols() == 0) {
-      throw new InvalidRequestException(field + " is empty: it has " + m.getRows() + " rows and "
-          + m.getCols() + " columns");
-    }
-    if (m.getRows() > maxRows) {
-      throw new InvalidRequestException(field + " has " + m.getRows() + " rows; at most " + maxRows
-          + " rows are allowed per request");
-    }
-    long expected = (long) m.getRows() * m.getCols();
+  public static Matrix decode(dev.aeserve.proto.v1.Matrix m, String field) {
+    // uint32 on the wire: read as unsigned, so 4294967295 is refused as itself, not as -1.
+    long rows = Integer.toUnsignedLong(m.getRows());
+    long cols = Integer.toUnsignedLong(m.getCols());
     boolean hasValues = m.getValuesCount() > 0;
     boolean hasRaw = !m.getRawLe().isEmpty();
+    if ((rows == 0 || cols == 0) && !hasValues && !hasRaw) {
+      // An empty matrix is well-formed; whether a call may be empty is admission's question, asked
+      // after the route (a call the family does not serve says so, whatever it carries).
+      return new Matrix(0, 0, new float[0]);
+    }
     if (hasValues && hasRaw) {
       throw new InvalidRequestException(field + " sets both values and raw_le; set exactly one");
     }
-    float[] data;
+    // Each factor is checked first, so the product (at most 2^62) cannot overflow a long.
+    long expected = rows > Integer.MAX_VALUE || cols > Integer.MAX_VALUE ? Long.MAX_VALUE : rows * cols;
+    if (expected > Integer.MAX_VALUE / Float.BYTES) {
+      throw new InvalidRequestException(field + " is " + rows + "x" + cols + ": more values than one message can carry");
+    }
+    // The counts are checked before anything is allocated: the shape is the caller's claim.
+    if (hasRaw && m.getRawLe().size() != expected * Float.BYTES) {
+      throw new InvalidRequestException(field + " is " + rows + "x" + cols + " and needs "
+          + expected * Float.BYTES + " bytes of raw_le, got " + m.getRawLe().size());
+    }
+    if (!hasRaw && m.getValuesCount() != expected) {
+      throw new InvalidRequestException(field + " is " + rows + "x" + cols + " and needs "
+          + expected + " values, got " + m.getValuesCount());
+    }
+    float[] data = new float[(int) expected];
     if (hasRaw) {
-      if (m.getRawLe().size() != expected * Float.BYTES) {
-        throw new InvalidRequestException(field + " is " + m.getRows() + "x" + m.getCols() + " and needs "
-            + expected * Float.BYTES + " bytes of raw_le, got " + m.getRawLe().size());
-      }
-      data = new float[(int) expected];
       m.getRawLe().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(data);
     } else {
-      if (m.getValuesCount() != expected) {
-        throw new InvalidRequestException(field + " is " + m.getRows() + "x" + m.getCols() + " and needs "
-            + expected + " values, got " + m.getValuesCount());
-      }
-      data = new float[(int) expected];
       for (int i = 0; i < data.length; i++) {
         data[i] = m.getValues(i);
       }
     }
-    int cols = m.getCols();
-    for (int i = 0; i < data.length; i++) {
-      if (!Float.isFinite(data[i])) {
-        throw new InvalidRequestException(field + " row " + i / cols + " column " + i % cols + " is "
-            + data[i] + "; values must be finite");
-      }
-    }
-    return new Matrix(m.getRows(), cols, data);
+    return new Matrix((int) rows, (int) cols, data);
   }
 
   /** Encodes a response matrix in the encoding the caller asked for. */

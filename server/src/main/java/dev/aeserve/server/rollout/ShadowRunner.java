@@ -5,10 +5,11 @@ import dev.aeserve.autoencoders.Encoding;
 import dev.aeserve.autoencoders.Matrix;
 import dev.aeserve.autoencoders.Reconstruction;
 import dev.aeserve.autoencoders.ScoreKind;
-import dev.aeserve.proto.v1.ModelRef;
 import dev.aeserve.registry.TrafficSplit;
 import dev.aeserve.server.batching.Job;
+import dev.aeserve.server.routing.ModelSelector;
 import dev.aeserve.server.routing.ResolvedVersion;
+import dev.aeserve.server.runtime.Admission;
 import dev.aeserve.server.routing.VersionResolver;
 import dev.aeserve.server.runtime.Lanes;
 import dev.aeserve.server.runtime.ModelRuntime;
@@ -37,11 +38,13 @@ public final class ShadowRunner implements AutoCloseable {
   private final VersionResolver resolver;
   private final ModelRuntime runtime;
   private final ShadowComparisons comparisons;
+  private final Admission admission;
   private final ThreadPoolExecutor executor;
 
-  public ShadowRunner(VersionResolver resolver, ModelRuntime runtime, ShadowComparisons comparisons, int threads,
-      int queueCapacity) {
+  public ShadowRunner(VersionResolver resolver, ModelRuntime runtime, ShadowComparisons comparisons,
+      Admission admission, int threads, int queueCapacity) {
     this.resolver = resolver;
+    this.admission = admission;
     this.runtime = runtime;
     this.comparisons = comparisons;
     this.executor = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
@@ -61,9 +64,9 @@ public final class ShadowRunner implements AutoCloseable {
   }
 
   /** After an Encode routed by a split: copy it to each shadow that samples it. */
-  public void afterEncode(ResolvedVersion primary, Rows rows, Encoding answer) {
+  public void afterEncode(ResolvedVersion primary, ServableVersion primaryServable, Rows rows, Encoding answer) {
     for (TrafficSplit.Arm arm : primary.shadows()) {
-      offer(primary, arm, () -> compareEncode(primary, arm.version(), rows, answer.mean()));
+      offer(primary, arm, () -> compareEncode(primary, primaryServable, arm.version(), rows, answer.mean()));
     }
   }
 
@@ -89,31 +92,35 @@ public final class ShadowRunner implements AutoCloseable {
   private void compareReconstruct(ResolvedVersion primary, ServableVersion primaryServable, int shadowVersion,
       Rows rows, ScoreKind kind, Reconstruction answer) {
     ServableVersion shadow = load(primary, shadowVersion);
-    Reconstruction theirs = await(shadow.scheduler().submit(Lanes.reconstruct(kind), rows, Job.NO_DEADLINE, () -> false));
+    // The shadow is a version of its own: the copy passes its admission like any call would.
+    Rows theirRows = admission.readmit(primaryServable.spec(), shadow.spec(), rows);
+    ScoreKind theirKind = admission.scoreKind(shadow.spec(), kind);
+    Reconstruction theirs = await(shadow.submit(Lanes.reconstruct(theirKind), theirRows, Job.NO_DEADLINE, () -> false));
     ShadowComparisons.Pair pair = comparisons.pair(primary.version().model(), primary.version().version(), shadowVersion);
     for (int i = 0; i < answer.scores().length; i++) {
       pair.errorDifference.add(theirs.scores()[i] - answer.scores()[i]);
     }
     if (compatible(primaryServable.spec(), shadow.spec())) {
-      Encoding mine = await(primaryServable.scheduler().submit(Lanes.ENCODE, rows, Job.NO_DEADLINE, () -> false));
-      Encoding other = await(shadow.scheduler().submit(Lanes.ENCODE, rows, Job.NO_DEADLINE, () -> false));
+      Encoding mine = await(primaryServable.submit(Lanes.ENCODE, rows, Job.NO_DEADLINE, () -> false));
+      Encoding other = await(shadow.submit(Lanes.ENCODE, theirRows, Job.NO_DEADLINE, () -> false));
       recordDistances(pair, mine.mean(), other.mean());
     }
   }
 
-  private void compareEncode(ResolvedVersion primary, int shadowVersion, Rows rows, Matrix mine) {
+  private void compareEncode(ResolvedVersion primary, ServableVersion primaryServable, int shadowVersion, Rows rows,
+      Matrix mine) {
     ServableVersion shadow = load(primary, shadowVersion);
     ShadowComparisons.Pair pair = comparisons.pair(primary.version().model(), primary.version().version(), shadowVersion);
-    if (!compatible(runtime.get(primary.version()).spec(), shadow.spec())) {
+    if (!compatible(primaryServable.spec(), shadow.spec())) {
       return;
     }
-    Encoding other = await(shadow.scheduler().submit(Lanes.ENCODE, rows, Job.NO_DEADLINE, () -> false));
+    Rows theirRows = admission.readmit(primaryServable.spec(), shadow.spec(), rows);
+    Encoding other = await(shadow.submit(Lanes.ENCODE, theirRows, Job.NO_DEADLINE, () -> false));
     recordDistances(pair, mine, other.mean());
   }
 
   private ServableVersion load(ResolvedVersion primary, int version) {
-    ResolvedVersion shadow = resolver.resolve(ModelRef.newBuilder()
-        .setName(primary.version().model()).setVersion(version).build());
+    ResolvedVersion shadow = resolver.resolve(ModelSelector.version(primary.version().model(), version));
     return runtime.get(shadow.version());
   }
 

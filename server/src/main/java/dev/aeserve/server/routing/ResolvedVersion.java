@@ -1,6 +1,5 @@
 package dev.aeserve.server.routing;
 
-import dev.aeserve.proto.v1.Route;
 import dev.aeserve.registry.ModelVersion;
 import dev.aeserve.registry.TrafficSplit;
 import java.util.List;

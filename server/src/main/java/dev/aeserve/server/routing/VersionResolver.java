@@ -1,7 +1,5 @@
 package dev.aeserve.server.routing;
 
-import dev.aeserve.proto.v1.ModelRef;
-import dev.aeserve.proto.v1.Route;
 import dev.aeserve.registry.Alias;
 import dev.aeserve.registry.ModelRegistry;
 import dev.aeserve.registry.ModelVersion;
@@ -23,7 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns a {@link ModelRef} into the READY version that serves it.
+ * Turns a {@link ModelSelector} into the READY version that serves it.
  *
  * <p>Resolutions are cached per model and dropped when the registry's change feed says the model
  * changed, so a moved alias is seen by every server as soon as the change commits, without a
@@ -60,37 +58,34 @@ public final class VersionResolver implements AutoCloseable {
     reconciler.scheduleAtFixedRate(() -> onChange(RegistryChange.everything()), period, period, TimeUnit.MILLISECONDS);
   }
 
-  public ResolvedVersion resolve(ModelRef ref) {
-    String name = ref.getName();
+  public ResolvedVersion resolve(ModelSelector ref) {
+    String name = ref.name();
     if (name.isEmpty()) {
       throw new InvalidRequestException("model.name is empty; name the model to call");
     }
-    return switch (ref.getSelectorCase()) {
-      case VERSION -> {
-        if (ref.getVersion() == 0) {
-          throw new InvalidRequestException("model.version must be >= 1");
-        }
-        yield new ResolvedVersion(ready(cached(name, "v" + ref.getVersion(),
-            () -> registry.getVersion(name, ref.getVersion()))), Route.ROUTE_VERSION, "", "");
+    if (ref.version() != null) {
+      long asked = ref.version();
+      if (asked < 1 || asked > Integer.MAX_VALUE) {
+        throw new InvalidRequestException("model.version must be in [1, " + Integer.MAX_VALUE + "], got " + asked);
       }
-      case ALIAS -> {
-        String alias = ref.getAlias();
-        ModelVersion v = cached(name, "@" + alias,
-            () -> registry.getVersion(name, registry.resolveAlias(name, alias)));
-        yield new ResolvedVersion(ready(v), Route.ROUTE_ALIAS, alias, "");
-      }
-      case SELECTOR_NOT_SET -> {
-        TrafficSplit split = split(name);
-        if (split == null) {
-          ModelVersion v = cached(name, "@" + Alias.LATEST,
-              () -> registry.getVersion(name, registry.resolveAlias(name, Alias.LATEST)));
-          yield new ResolvedVersion(ready(v), Route.ROUTE_LATEST, "", "");
-        }
-        int chosen = StickyRouter.route(split, ref.getRoutingKey());
-        ModelVersion v = cached(name, "v" + chosen, () -> registry.getVersion(name, chosen));
-        yield new ResolvedVersion(ready(v), Route.ROUTE_SPLIT, "", "primary:" + chosen, split, split.shadows());
-      }
-    };
+      int version = (int) asked;
+      return new ResolvedVersion(ready(cached(name, "v" + version, () -> registry.getVersion(name, version))),
+          Route.VERSION, "", "");
+    }
+    if (ref.alias() != null) {
+      String alias = ref.alias();
+      ModelVersion v = cached(name, "@" + alias, () -> registry.getVersion(name, registry.resolveAlias(name, alias)));
+      return new ResolvedVersion(ready(v), Route.ALIAS, alias, "");
+    }
+    TrafficSplit split = split(name);
+    if (split == null) {
+      ModelVersion v = cached(name, "@" + Alias.LATEST,
+          () -> registry.getVersion(name, registry.resolveAlias(name, Alias.LATEST)));
+      return new ResolvedVersion(ready(v), Route.LATEST, "", "");
+    }
+    int chosen = StickyRouter.route(split, ref.routingKey());
+    ModelVersion v = cached(name, "v" + chosen, () -> registry.getVersion(name, chosen));
+    return new ResolvedVersion(ready(v), Route.SPLIT, "", "primary:" + chosen, split, split.shadows());
   }
 
   /** The model's split, or null; cached like versions and dropped on change. */

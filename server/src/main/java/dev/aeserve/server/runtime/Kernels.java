@@ -17,10 +17,24 @@ final class Kernels {
 
   private Kernels() {}
 
-  /** A kernel whose requests merge by concatenating their rows. */
+  /**
+   * A kernel whose requests merge by concatenating their rows. It takes only rows of its model's
+   * width: {@link #rows} runs as a request is queued, so rows of another width (which admission
+   * never lets through) are refused before they can share a batch with anyone.
+   */
   private abstract static class RowsKernel<O> implements BatchKernel<Rows, O> {
+    private final int width;
+
+    RowsKernel(int width) {
+      this.width = width;
+    }
+
     @Override
     public int rows(Rows input) {
+      if (input.x().cols() != width) {
+        throw new IllegalArgumentException("rows " + input.x().cols() + " wide offered to a lane of width " + width
+            + "; admission must refuse them");
+      }
       return input.x().rows();
     }
 
@@ -31,7 +45,7 @@ final class Kernels {
   }
 
   static BatchKernel<Rows, Encoding> encode(Autoencoder model) {
-    return new RowsKernel<>() {
+    return new RowsKernel<>(model.spec().inputDim()) {
       @Override
       public Encoding run(Rows batch) {
         return model.encode(batch.x(), batch.conditions(), null);
@@ -46,15 +60,15 @@ final class Kernels {
   }
 
   static BatchKernel<Rows, Matrix> decode(Autoencoder model) {
-    return matrix(rows -> model.decode(rows.x(), rows.conditions()));
+    return matrix(model.spec().latentDim(), rows -> model.decode(rows.x(), rows.conditions()));
   }
 
   static BatchKernel<Rows, Matrix> denoise(Autoencoder model) {
-    return matrix(rows -> model.denoise(rows.x()));
+    return matrix(model.spec().inputDim(), rows -> model.denoise(rows.x()));
   }
 
   static BatchKernel<Rows, Reconstruction> reconstruct(Autoencoder model, ScoreKind kind) {
-    return new RowsKernel<>() {
+    return new RowsKernel<>(model.spec().inputDim()) {
       @Override
       public Reconstruction run(Rows batch) {
         return model.reconstruct(batch.x(), kind, batch.conditions());
@@ -82,8 +96,8 @@ final class Kernels {
     return new Alone<>(t -> t.users().size(), t -> model.recommend(t.users(), t.options()));
   }
 
-  private static BatchKernel<Rows, Matrix> matrix(Function<Rows, Matrix> call) {
-    return new RowsKernel<>() {
+  private static BatchKernel<Rows, Matrix> matrix(int width, Function<Rows, Matrix> call) {
+    return new RowsKernel<>(width) {
       @Override
       public Matrix run(Rows batch) {
         return call.apply(batch);

@@ -132,16 +132,16 @@ public final class LoadedModels implements ModelRuntime {
     for (Rpc rpc : spec.family().servedRpcs()) {
       BatchPolicy policy = batching.policyFor(name, rpc, json);
       switch (rpc) {
-        case ENCODE -> scheduler.register(Lanes.ENCODE, rpc, policy, Kernels.encode(model));
-        case DECODE -> scheduler.register(Lanes.DECODE, rpc, policy, Kernels.decode(model));
-        case DENOISE -> scheduler.register(Lanes.DENOISE, rpc, policy, Kernels.denoise(model));
+        case ENCODE -> scheduler.register(Lanes.ENCODE, policy, Kernels.encode(model));
+        case DECODE -> scheduler.register(Lanes.DECODE, policy, Kernels.decode(model));
+        case DENOISE -> scheduler.register(Lanes.DENOISE, policy, Kernels.denoise(model));
         case RECONSTRUCT -> {
           for (ScoreKind kind : ScoreKind.values()) {
-            scheduler.register(Lanes.reconstruct(kind), rpc, policy, Kernels.reconstruct(model, kind));
+            scheduler.register(Lanes.reconstruct(kind), policy, Kernels.reconstruct(model, kind));
           }
         }
-        case SAMPLE -> scheduler.register(Lanes.SAMPLE, rpc, alone(policy), Kernels.sample(model));
-        case RECOMMEND -> scheduler.register(Lanes.RECOMMEND, rpc, alone(policy), Kernels.recommend(model));
+        case SAMPLE -> scheduler.register(Lanes.SAMPLE, alone(policy), Kernels.sample(model));
+        case RECOMMEND -> scheduler.register(Lanes.RECOMMEND, alone(policy), Kernels.recommend(model));
       }
     }
   }

@@ -7,35 +7,55 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A request's rows on their way to a batch, with the condition label of each row for conditional
- * families (null for the others).
+ * A request's rows on their way to a batch, admitted: {@link Admission} built them after checking
+ * them against the version's spec (width, values, condition labels), and nothing else can. The
+ * condition label of each row rides along for conditional families (null for the others).
  */
-public record Rows(Matrix x, int[] labels) {
+public final class Rows {
 
-  public Rows {
-    Objects.requireNonNull(x, "x");
+  private final Matrix x;
+  private final int[] labels;
+
+  Rows(Matrix x, int[] labels) {
+    this.x = Objects.requireNonNull(x, "x");
     if (labels != null && labels.length != x.rows()) {
       throw new IllegalArgumentException(labels.length + " labels for " + x.rows() + " rows");
     }
+    this.labels = labels;
   }
 
-  public static Rows of(Matrix x) {
-    return new Rows(x, null);
+  public Matrix x() {
+    return x;
+  }
+
+  /** One label index per row, or null for a family without conditions. */
+  public int[] labels() {
+    return labels;
   }
 
   Conditions conditions() {
     return labels == null ? Conditions.NONE : Conditions.perRow(labels);
   }
 
-  /** Rows of many requests, in order, as one. All have labels or none do (one version, one family). */
+  /**
+   * Rows of many requests, in order, as one. Admission makes every part of one lane the same
+   * width, with labels on all or none; a part that is not is a bug, refused here rather than
+   * computed into other callers' answers.
+   */
   static Rows concat(List<Rows> parts) {
+    Rows first = parts.get(0);
+    int cols = first.x.cols();
     int rows = 0;
     for (Rows r : parts) {
+      if (r.x.cols() != cols || (r.labels == null) != (first.labels == null)) {
+        throw new IllegalStateException("a batch part is " + r.x.cols() + " wide" + (r.labels == null ? "" : ", labelled")
+            + "; the batch is " + cols + " wide" + (first.labels == null ? "" : ", labelled")
+            + ": admission let through rows of another shape");
+      }
       rows += r.x.rows();
     }
-    int cols = parts.get(0).x.cols();
     float[] data = new float[rows * cols];
-    int[] labels = parts.get(0).labels == null ? null : new int[rows];
+    int[] labels = first.labels == null ? null : new int[rows];
     int offset = 0;
     int row = 0;
     for (Rows r : parts) {
@@ -57,5 +77,10 @@ public record Rows(Matrix x, int[] labels) {
   @Override
   public int hashCode() {
     return 31 * x.hashCode() + Arrays.hashCode(labels);
+  }
+
+  @Override
+  public String toString() {
+    return "Rows[" + x.rows() + "x" + x.cols() + (labels == null ? "" : ", labelled") + "]";
   }
 }

@@ -4,10 +4,15 @@ import dev.aeserve.autoencoders.Autoencoder;
 import dev.aeserve.autoencoders.AutoencoderSpec;
 import dev.aeserve.autoencoders.Calibration;
 import dev.aeserve.autoencoders.ComputeDevice;
+import dev.aeserve.autoencoders.Matrix;
 import dev.aeserve.registry.ModelVersion;
+import dev.aeserve.server.batching.Job;
+import dev.aeserve.server.batching.Lane;
 import dev.aeserve.server.batching.VersionScheduler;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -54,6 +59,14 @@ public final class ServableVersion {
     return calibration;
   }
 
+  /**
+   * Per row of {@code x}, why it lies outside the input domain the version was trained on (null
+   * for a row inside), or null when every row is inside.
+   */
+  public String[] outsideDomain(Matrix x) {
+    return null;
+  }
+
   /** The first device's model: for what every copy shares (engine, spec). */
   public Autoencoder model() {
     return replicas.get(0).model();
@@ -63,9 +76,15 @@ public final class ServableVersion {
     return replicas;
   }
 
-  /** The batcher the next call goes to. */
-  public VersionScheduler scheduler() {
-    return replicas.get(Math.floorMod(next.getAndIncrement(), replicas.size())).scheduler();
+  /**
+   * Queues admitted input on one of the version's lanes, on the next device's batcher
+   * (round-robin).
+   *
+   * @param deadlineNanos in {@link dev.aeserve.server.batching.Ticker} time, or {@link Job#NO_DEADLINE}
+   */
+  public <I, O> CompletableFuture<O> submit(Lane<I, O> lane, I input, long deadlineNanos, BooleanSupplier cancelled) {
+    VersionScheduler s = replicas.get(Math.floorMod(next.getAndIncrement(), replicas.size())).scheduler();
+    return s.submit(lane, input, deadlineNanos, cancelled);
   }
 
   /** Drains each device's batcher, then frees its engine memory. */

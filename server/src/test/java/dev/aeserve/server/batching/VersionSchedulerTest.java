@@ -47,6 +47,9 @@ class VersionSchedulerTest {
     }
   }
 
+  private static final Lane<Matrix, Matrix> ENCODE = new Lane<>("encode", Rpc.ENCODE);
+  private static final Lane<Matrix, Matrix> DECODE = new Lane<>("decode", Rpc.DECODE);
+
   private static final BatchKernel<Matrix, Matrix> DOUBLE = new MatrixKernel() {
     @Override
     public Matrix run(Matrix batch) {
@@ -70,10 +73,10 @@ class VersionSchedulerTest {
       }
     };
     try (VersionScheduler s = new VersionScheduler("t:1", Ticker.SYSTEM, observer)) {
-      s.register("encode", Rpc.ENCODE, new BatchPolicy(64, Duration.ofMillis(20), 4096, List.of()), DOUBLE);
+      s.register(ENCODE, new BatchPolicy(64, Duration.ofMillis(20), 4096, List.of()), DOUBLE);
       List<CompletableFuture<Matrix>> futures = new ArrayList<>();
       for (int i = 0; i < 32; i++) {
-        futures.add(s.submit("encode", new Matrix(1, 2, new float[] {i + 1, -(i + 1)}), Job.NO_DEADLINE, () -> false));
+        futures.add(s.submit(ENCODE, new Matrix(1, 2, new float[] {i + 1, -(i + 1)}), Job.NO_DEADLINE, () -> false));
       }
       for (int i = 0; i < 32; i++) {
         assertThat(futures.get(i).get(10, TimeUnit.SECONDS).data()).containsExactly(2f * (i + 1), -2f * (i + 1));
@@ -95,8 +98,8 @@ class VersionSchedulerTest {
     List<CompletableFuture<Matrix>> all = new ArrayList<>();
     ExecutorService pool = Executors.newFixedThreadPool(callers);
     try (VersionScheduler s = new VersionScheduler("stress:1", Ticker.SYSTEM, BatchObserver.NONE)) {
-      s.register("encode", Rpc.ENCODE, new BatchPolicy(32, Duration.ofMillis(1), 512, List.of()), DOUBLE);
-      s.register("decode", Rpc.DECODE, new BatchPolicy(16, Duration.ZERO, 512, List.of(8)), DOUBLE);
+      s.register(ENCODE, new BatchPolicy(32, Duration.ofMillis(1), 512, List.of()), DOUBLE);
+      s.register(DECODE, new BatchPolicy(16, Duration.ZERO, 512, List.of(8)), DOUBLE);
       CountDownLatch start = new CountDownLatch(1);
       List<java.util.concurrent.Future<List<CompletableFuture<Matrix>>>> work = new ArrayList<>();
       for (int c = 0; c < callers; c++) {
@@ -115,7 +118,7 @@ class VersionSchedulerTest {
             Rpc rpc = rnd.nextBoolean() ? Rpc.ENCODE : Rpc.DECODE;
             CompletableFuture<Matrix> f;
             try {
-              f = s.submit(rpc == Rpc.ENCODE ? "encode" : "decode", new Matrix(rows, 1, data), deadline, cancelled::get);
+              f = s.submit(rpc == Rpc.ENCODE ? ENCODE : DECODE, new Matrix(rows, 1, data), deadline, cancelled::get);
             } catch (QueueFullException e) {
               refused.incrementAndGet();
               continue;
@@ -171,9 +174,9 @@ class VersionSchedulerTest {
       }
     };
     VersionScheduler s = new VersionScheduler("drain:1", Ticker.SYSTEM, BatchObserver.NONE);
-    s.register("encode", Rpc.ENCODE, new BatchPolicy(1, Duration.ZERO, 64, List.of()), slow);
-    CompletableFuture<Matrix> first = s.submit("encode", new Matrix(1, 1, new float[] {1}), Job.NO_DEADLINE, () -> false);
-    CompletableFuture<Matrix> second = s.submit("encode", new Matrix(1, 1, new float[] {2}), Job.NO_DEADLINE, () -> false);
+    s.register(ENCODE, new BatchPolicy(1, Duration.ZERO, 64, List.of()), slow);
+    CompletableFuture<Matrix> first = s.submit(ENCODE, new Matrix(1, 1, new float[] {1}), Job.NO_DEADLINE, () -> false);
+    CompletableFuture<Matrix> second = s.submit(ENCODE, new Matrix(1, 1, new float[] {2}), Job.NO_DEADLINE, () -> false);
     Thread closer = new Thread(s::close);
     closer.start();
     release.countDown();
@@ -181,7 +184,7 @@ class VersionSchedulerTest {
     assertThat(first.get(1, TimeUnit.SECONDS).data()).containsExactly(1f);
     assertThat(second.get(1, TimeUnit.SECONDS).data()).containsExactly(2f);
     org.assertj.core.api.Assertions.assertThatThrownBy(
-        () -> s.submit("encode", new Matrix(1, 1, new float[1]), Job.NO_DEADLINE, () -> false))
+        () -> s.submit(ENCODE, new Matrix(1, 1, new float[1]), Job.NO_DEADLINE, () -> false))
         .isInstanceOf(ServerUnavailableException.class);
   }
 }

@@ -30,6 +30,8 @@ import org.junit.jupiter.api.Test;
 /** Loading and unloading a version many times gives its memory back, heap and native alike. */
 class LoadUnloadTest {
 
+  private static final Admission ADMISSION = new Admission(RequestLimits.defaults());
+
   @Test
   void fiftyLoadsAndUnloadsLeaveHeapAndRssFlat() throws Exception {
     TrainedModel m = new AutoencoderTrainer(new TrainingConfig(1, 64, 1e-3f, 0.1, 1, EngineKind.MXNET))
@@ -46,7 +48,7 @@ class LoadUnloadTest {
       long directAfterWarmup = 0;
       for (int i = 0; i < 70; i++) {
         ServableVersion s = runtime.get(v);
-        Encoding e = s.scheduler().<Rows, Encoding>submit(Lanes.ENCODE, Rows.of(SyntheticData.manifold(64, 784, i)),
+        Encoding e = s.submit(Lanes.ENCODE, ADMISSION.inputs(s.spec(), SyntheticData.manifold(64, 784, i), List.of()),
             Job.NO_DEADLINE, () -> false).get(30, TimeUnit.SECONDS);
         assertThat(e.mean().rows()).isEqualTo(64);
         runtime.unload("churn", 1);

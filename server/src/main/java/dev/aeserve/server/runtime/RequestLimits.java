@@ -1,0 +1,51 @@
+package dev.aeserve.server.runtime;
+
+import dev.aeserve.autoencoders.Interpolation;
+import dev.aeserve.autoencoders.RecommendOptions;
+
+/**
+ * What one request may carry, so that what it costs is bounded before it is queued. The
+ * constants are the documented limits of docs/api.md (a test compares the two); {@code maxRows}
+ * is the server's {@code --max-rows}.
+ *
+ * @param maxRows rows per request (Encode, Decode, Reconstruct, Denoise), draws per Sample
+ */
+public record RequestLimits(int maxRows) {
+
+  /** The default of {@code --max-rows}. */
+  public static final int DEFAULT_MAX_ROWS = 8192;
+  /** Users per Recommend call: the most one engine call ranks. */
+  public static final int MAX_USERS = 4096;
+  /** Items ranked per user. */
+  public static final int MAX_K = RecommendOptions.MAX_K;
+  /** Steps of one interpolation. */
+  public static final int MAX_STEPS = Interpolation.MAX_STEPS;
+  /**
+   * Sample temperature: the prior's standard deviation is scaled by it. Far beyond any useful
+   * value already; larger ones only overflow the decoder.
+   */
+  public static final float MAX_TEMPERATURE = 1000f;
+  /** Characters of a caller's value quoted back in an error message. */
+  public static final int MAX_ECHO = 100;
+
+  public RequestLimits {
+    if (maxRows < 1) {
+      throw new IllegalArgumentException("maxRows must be >= 1, got " + maxRows);
+    }
+  }
+
+  public static RequestLimits defaults() {
+    return new RequestLimits(DEFAULT_MAX_ROWS);
+  }
+
+  /** A caller's text as an error message quotes it: at most {@link #MAX_ECHO} characters, printable. */
+  public static String echo(String s) {
+    StringBuilder b = new StringBuilder();
+    int n = 0;
+    for (int i = 0; i < s.length() && n < MAX_ECHO; i++, n++) {
+      char c = s.charAt(i);
+      b.append(Character.isISOControl(c) ? '?' : c);
+    }
+    return s.length() > MAX_ECHO ? b + "... (" + s.length() + " characters)" : b.toString();
+  }
+}
