@@ -10,6 +10,7 @@ import ai.djl.training.ParameterStore;
 import dev.aeserve.autoencoders.Autoencoder;
 import dev.aeserve.autoencoders.AutoencoderSpec;
 import dev.aeserve.autoencoders.ComputeDevice;
+import dev.aeserve.autoencoders.ComputeLimits;
 import dev.aeserve.autoencoders.Conditions;
 import dev.aeserve.autoencoders.Corruption;
 import dev.aeserve.autoencoders.Denoising;
@@ -59,9 +60,6 @@ public final class DjlAutoencoder implements Autoencoder {
    * this many rows, so a request's bytes depend only on its own rows, whatever else is computed.
    */
   public static final int SAMPLE_BLOCK_ROWS = 32;
-
-  /** Users per Recommend call, bounding the dense rows x items matrix one call builds. */
-  public static final int MAX_USERS = 4096;
 
   private final AutoencoderSpec spec;
   private final EngineKind engine;
@@ -222,54 +220,60 @@ public final class DjlAutoencoder implements Autoencoder {
     return forward(interactions, null).raw;
   }
 
+  /**
+   * Linear in what the request carries: ids are looked up once each, the shared candidate and
+   * excluded sets are resolved once for all users, each user costs its history plus one top-k
+   * pass over the items (O(items log k)), and unknown ids are reported through an
+   * {@link UnknownItemReport} instead of being merged into every user's list.
+   */
   @Override
   public List<Recommendations> recommend(List<List<Interaction>> users, RecommendOptions options) {
     spec.family().requireServes(Rpc.RECOMMEND);
     Objects.requireNonNull(options, "options");
-    if (users == null || users.isEmpty()) {
-      throw new InvalidInputException("no users to recommend for");
-    }
-    if (users.size() > MAX_USERS) {
-      throw new InvalidInputException(users.size() + " users in one call; at most " + MAX_USERS);
-    }
+    ComputeLimits.requireRecommendUsers(users == null ? 0 : users.size());
     int items = vocabulary.size();
     List<String> sharedUnknown = new ArrayList<>();
     int[] candidates = options.candidates().isEmpty() ? null
         : vocabulary.indices(options.candidates(), sharedUnknown);
-    int[] excludedItems = vocabulary.indices(options.excluded(), sharedUnknown);
+    boolean[] excluded = new boolean[items];
+    for (int i : vocabulary.indices(options.excluded(), sharedUnknown)) {
+      excluded[i] = true;
+    }
+    UnknownItemReport unknown = new UnknownItemReport(sharedUnknown);
     float[] rows = new float[users.size() * items];
-    List<ItemVocabulary.HistoryRow> histories = new ArrayList<>();
+    List<ItemVocabulary.HistoryRow> histories = new ArrayList<>(users.size());
     for (int u = 0; u < users.size(); u++) {
       ItemVocabulary.HistoryRow h = vocabulary.row(u, users.get(u));
       System.arraycopy(h.values(), 0, rows, u * items, items);
       histories.add(h);
     }
     Matrix scores = scoreItems(new Matrix(users.size(), items, rows));
-    List<Recommendations> out = new ArrayList<>();
+    List<Recommendations> out = new ArrayList<>(users.size());
     for (int u = 0; u < users.size(); u++) {
-      boolean[] excluded = new boolean[items];
-      for (int i : excludedItems) {
-        excluded[i] = true;
-      }
-      if (options.excludeSeen()) {
-        for (int i : histories.get(u).seen()) {
+      ItemVocabulary.HistoryRow history = histories.get(u);
+      // The shared mask gains this user's seen items for one ranking and loses them after,
+      // so a user costs its history, not a fresh mask of every item.
+      int[] seen = options.excludeSeen() ? history.seen() : new int[0];
+      int[] added = new int[seen.length];
+      int addedCount = 0;
+      for (int i : seen) {
+        if (!excluded[i]) {
           excluded[i] = true;
+          added[addedCount++] = i;
         }
       }
       float[] userScores = scores.row(u);
       int[] top = candidates != null && candidates.length == 0 ? new int[0]
           : Ranking.topK(userScores, options.k(), excluded, candidates);
+      for (int a = 0; a < addedCount; a++) {
+        excluded[added[a]] = false;
+      }
       List<ScoredItem> ranked = new ArrayList<>(top.length);
       for (int i : top) {
         ranked.add(new ScoredItem(vocabulary.id(i), userScores[i]));
       }
-      List<String> unknown = new ArrayList<>(histories.get(u).unknownItemIds());
-      for (String id : sharedUnknown) {
-        if (!unknown.contains(id)) {
-          unknown.add(id);
-        }
-      }
-      out.add(new Recommendations(ranked, unknown));
+      List<String> historyUnknown = history.unknownItemIds();
+      out.add(new Recommendations(ranked, unknown.reported(historyUnknown), unknown.count(historyUnknown)));
     }
     return out;
   }
