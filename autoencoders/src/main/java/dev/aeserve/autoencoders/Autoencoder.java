@@ -101,10 +101,13 @@ public interface Autoencoder extends AutoCloseable {
 
   /**
    * Top-k items per user from their histories (external item ids and values). Unknown ids in a
-   * history, the candidates or the excluded set are reported per user, never fatal, unless a
-   * user's history holds no known item at all ({@link UnknownItemsException}).
+   * history, the candidates or the excluded set are reported per user (at most
+   * {@link ComputeLimits#MAX_REPORTED_UNKNOWN_ITEMS}, with the count of all of them), never
+   * fatal, unless a user's history holds no known item at all ({@link UnknownItemsException}).
+   * The cost is linear in the ids the request carries plus users x items log k for the ranking.
    *
-   * @throws InvalidInputException for no users, an empty history or a non-finite value
+   * @throws InvalidInputException for no users or more than
+   *     {@link ComputeLimits#MAX_RECOMMEND_USERS}, an empty history or a non-finite value
    */
   List<Recommendations> recommend(List<List<Interaction>> users, RecommendOptions options);
 

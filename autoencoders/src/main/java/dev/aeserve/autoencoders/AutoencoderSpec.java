@@ -48,6 +48,8 @@ import java.util.Set;
  * @param basis autorec: {@code user} (rows are users over items). Item-based AutoRec is refused:
  *     its rows are items over a fixed user vocabulary, so it cannot score a user it was not
  *     trained on, which is what Recommend is for.
+ * @param inputDomain the input values the version was trained on (recorded by training; absent
+ *     in specs written before, see {@link #domain()}); its bounds have inputDim features
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -69,7 +71,8 @@ public record AutoencoderSpec(
     Corruption noise,
     Regularization regularization,
     List<String> itemIds,
-    String basis) {
+    String basis,
+    InputDomain inputDomain) {
 
   private static final Set<String> ACTIVATIONS = Set.of("relu", "tanh", "sigmoid");
   private static final Set<String> OUTPUT_ACTIVATIONS = Set.of("sigmoid", "identity");
@@ -217,6 +220,18 @@ public record AutoencoderSpec(
         throw new InvalidSpecException("autorec predicts explicit ratings: loss must be mse");
       }
     }
+    if (inputDomain != null && inputDomain.width() >= 0 && inputDomain.width() != inputDim) {
+      throw new InvalidSpecException("inputDomain has " + inputDomain.width() + " features, inputDim is " + inputDim);
+    }
+  }
+
+  /** The form before the input domain was recorded. */
+  public AutoencoderSpec(Family family, int inputDim, int latentDim, List<Integer> hiddenLayers, String activation,
+      String outputActivation, String loss, Standardization standardization, List<Integer> inputShape,
+      List<Integer> convChannels, Double beta, Integer klAnnealSteps, Double inputDropout, List<String> conditionLabels,
+      Corruption noise, Regularization regularization, List<String> itemIds, String basis) {
+    this(family, inputDim, latentDim, hiddenLayers, activation, outputActivation, loss, standardization, inputShape,
+        convChannels, beta, klAnnealSteps, inputDropout, conditionLabels, noise, regularization, itemIds, basis, null);
   }
 
   /** The eight-field form every family had before family-specific fields existed. */
@@ -276,19 +291,34 @@ public record AutoencoderSpec(
   public AutoencoderSpec withStandardization(Standardization s) {
     return new AutoencoderSpec(family, inputDim, latentDim, hiddenLayers, activation, outputActivation, loss, s,
         inputShape, convChannels, beta, klAnnealSteps, inputDropout, conditionLabels, noise, regularization, itemIds,
-        basis);
+        basis, inputDomain);
   }
 
   public AutoencoderSpec withRegularization(Regularization r) {
     return new AutoencoderSpec(family, inputDim, latentDim, hiddenLayers, activation, outputActivation, loss,
         standardization, inputShape, convChannels, beta, klAnnealSteps, inputDropout, conditionLabels, noise, r, itemIds,
-        basis);
+        basis, inputDomain);
   }
 
   public AutoencoderSpec withActivation(String a) {
     return new AutoencoderSpec(family, inputDim, latentDim, hiddenLayers, a, outputActivation, loss,
         standardization, inputShape, convChannels, beta, klAnnealSteps, inputDropout, conditionLabels, noise,
-        regularization, itemIds, basis);
+        regularization, itemIds, basis, inputDomain);
+  }
+
+  /** The same spec recording {@code d} as the domain it was trained on. */
+  public AutoencoderSpec withInputDomain(InputDomain d) {
+    return new AutoencoderSpec(family, inputDim, latentDim, hiddenLayers, activation, outputActivation, loss,
+        standardization, inputShape, convChannels, beta, klAnnealSteps, inputDropout, conditionLabels, noise,
+        regularization, itemIds, basis, d);
+  }
+
+  /**
+   * The domain to check inputs against: the recorded {@link #inputDomain()}, or for a spec
+   * without one, {@link InputDomain#derived} from its architecture.
+   */
+  public InputDomain domain() {
+    return inputDomain != null ? inputDomain : InputDomain.derived(this);
   }
 
   /** Number of condition labels (cvae), else 0. */

@@ -97,7 +97,9 @@ public final class AutoencoderTrainer {
         config.engine(), kind.id(), meanScore);
     Calibration calibration = spec.family().serves(Rpc.RECONSTRUCT)
         ? calibrator.fromScores(scored.scores, kind) : null;
-    return new TrainedModel(spec, weights, metrics, calibration);
+    // The version records the domain it was trained on, so rows far from it can be told apart.
+    AutoencoderSpec trained = spec.inputDomain() != null ? spec : spec.withInputDomain(InputDomain.fit(spec, data));
+    return new TrainedModel(trained, weights, metrics, calibration);
   }
 
   private record HeldOut(double mse, double bce, float[] scores) {}

@@ -14,10 +14,25 @@ public final class InputValidation {
     requireRows(x, spec.inputDim(), "input", "inputDim");
   }
 
-  /** z must have rows of {@code spec.latentDim()} finite values. */
+  /**
+   * z must have rows of {@code spec.latentDim()} finite values, each at most
+   * {@link ComputeLimits#MAX_ABS_LATENT} in magnitude, so codes no decoder maps to finite values
+   * are refused before any compute.
+   */
   public static void requireLatent(AutoencoderSpec spec, Matrix z) {
     requireRows(z, spec.latentDim(), "latent", "latentDim");
+    float[] data = z.data();
+    for (int i = 0; i < data.length; i++) {
+      if (!ComputeLimits.latentInRange(data[i])) {
+        throw new InvalidInputException("latent row " + (i / z.cols()) + ", column " + (i % z.cols()) + " is "
+            + data[i] + "; " + LATENT_RANGE);
+      }
+    }
   }
+
+  /** What {@link #requireLatent} says of a value out of range. */
+  public static final String LATENT_RANGE = "latent values must lie in [-" + (long) ComputeLimits.MAX_ABS_LATENT
+      + ", " + (long) ComputeLimits.MAX_ABS_LATENT + "]";
 
   private static void requireRows(Matrix m, int width, String what, String field) {
     Objects.requireNonNull(m, what);

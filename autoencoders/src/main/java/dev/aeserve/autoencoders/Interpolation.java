@@ -17,7 +17,8 @@ public enum Interpolation {
    */
   SLERP;
 
-  public static final int MAX_STEPS = 4096;
+  /** The same bound as {@link ComputeLimits#MAX_INTERPOLATION_STEPS}. */
+  public static final int MAX_STEPS = ComputeLimits.MAX_INTERPOLATION_STEPS;
 
   public static Interpolation fromId(String id) {
     try {
@@ -39,9 +40,7 @@ public enum Interpolation {
       throw new InvalidInputException("interpolation endpoints have " + a.length + " and " + b.length
           + " values; they must have the same, non-zero width");
     }
-    if (steps < 2 || steps > MAX_STEPS) {
-      throw new InvalidInputException("steps must be in [2, " + MAX_STEPS + "] (endpoints included), got " + steps);
-    }
+    ComputeLimits.requireInterpolationSteps(steps);
     for (int i = 0; i < a.length; i++) {
       if (!Float.isFinite(a[i]) || !Float.isFinite(b[i])) {
         throw new InvalidInputException("interpolation endpoints must be finite (column " + i + ")");

@@ -1,12 +1,14 @@
 package dev.aeserve.autoencoders;
 
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /** External item ids to input columns and back, for the recommender families. */
 public final class ItemVocabulary {
@@ -50,21 +52,25 @@ public final class ItemVocabulary {
   }
 
   /**
-   * Columns of the known ids; unknown ones are appended to {@code unknown} (first occurrence only).
+   * Columns of the known ids; unknown ones are appended to {@code unknown} (first occurrence only,
+   * and not when {@code unknown} already holds them). Linear in the ids: a request may carry
+   * hundreds of thousands of unknown ones.
    */
   public int[] indices(Collection<String> itemIds, Collection<String> unknown) {
     Objects.requireNonNull(itemIds, "itemIds");
+    Objects.requireNonNull(unknown, "unknown");
+    Set<String> reported = new HashSet<>(unknown);
     int[] out = new int[itemIds.size()];
     int n = 0;
     for (String id : itemIds) {
       int i = indexOf(id);
       if (i >= 0) {
         out[n++] = i;
-      } else if (!unknown.contains(id)) {
+      } else if (reported.add(id)) {
         unknown.add(id);
       }
     }
-    return java.util.Arrays.copyOf(out, n);
+    return Arrays.copyOf(out, n);
   }
 
   /**
@@ -80,7 +86,8 @@ public final class ItemVocabulary {
     }
     float[] row = new float[ids.size()];
     LinkedHashSet<Integer> seen = new LinkedHashSet<>();
-    List<String> unknown = new ArrayList<>();
+    // A set, not a list: a history of n unknown ids must cost n, not n^2.
+    LinkedHashSet<String> unknown = new LinkedHashSet<>();
     for (Interaction x : history) {
       if (!Float.isFinite(x.value())) {
         throw new InvalidInputException("user " + user + ", item '" + x.itemId() + "' has value " + x.value()
@@ -88,18 +95,16 @@ public final class ItemVocabulary {
       }
       int i = indexOf(x.itemId());
       if (i < 0) {
-        if (!unknown.contains(x.itemId())) {
-          unknown.add(x.itemId());
-        }
+        unknown.add(x.itemId());
         continue;
       }
       row[i] = x.value();
       seen.add(i);
     }
     if (seen.isEmpty()) {
-      throw new UnknownItemsException(user, unknown);
+      throw new UnknownItemsException(user, List.copyOf(unknown));
     }
-    return new HistoryRow(row, seen.stream().mapToInt(Integer::intValue).toArray(), unknown);
+    return new HistoryRow(row, seen.stream().mapToInt(Integer::intValue).toArray(), List.copyOf(unknown));
   }
 
   /**
@@ -107,7 +112,7 @@ public final class ItemVocabulary {
    *
    * @param values one value per item column
    * @param seen the columns the history named
-   * @param unknownItemIds ids the vocabulary does not hold
+   * @param unknownItemIds ids the vocabulary does not hold, each once, in the order first met
    */
   public record HistoryRow(float[] values, int[] seen, List<String> unknownItemIds) {}
 }

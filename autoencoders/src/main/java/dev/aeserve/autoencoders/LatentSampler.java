@@ -9,21 +9,18 @@ import dev.aeserve.autoencoders.internal.StandardNormal;
  * alone or batched, and a request for more rows extends a shorter one with the same prefix.
  */
 public final class LatentSampler {
-  public static final int MAX_COUNT = 1 << 16;
+  /** The same bound as {@link ComputeLimits#MAX_SAMPLE_COUNT}. */
+  public static final int MAX_COUNT = ComputeLimits.MAX_SAMPLE_COUNT;
 
   private LatentSampler() {}
 
   /**
    * @throws InvalidInputException for count outside [1, {@value #MAX_COUNT}] or a temperature
-   *     that is not finite and >= 0
+   *     outside [0, {@value ComputeLimits#MAX_TEMPERATURE}]
    */
   public static Matrix sample(int count, int latentDim, long seed, double temperature) {
-    if (count < 1 || count > MAX_COUNT) {
-      throw new InvalidInputException("count must be in [1, " + MAX_COUNT + "], got " + count);
-    }
-    if (!(temperature >= 0) || !Double.isFinite(temperature)) {
-      throw new InvalidInputException("temperature must be finite and >= 0, got " + temperature);
-    }
+    ComputeLimits.requireSampleCount(count);
+    ComputeLimits.requireTemperature(temperature);
     if (latentDim < 1) {
       throw new IllegalArgumentException("latentDim must be positive, got " + latentDim);
     }

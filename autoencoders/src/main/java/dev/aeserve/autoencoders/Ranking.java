@@ -21,19 +21,20 @@ public final class Ranking {
     if (k < 1) {
       throw new IllegalArgumentException("k must be positive, got " + k);
     }
-    int[] pool;
-    if (candidates != null) {
-      pool = Arrays.stream(candidates).distinct().toArray();
-    } else {
-      pool = new int[scores.length];
-      for (int i = 0; i < pool.length; i++) {
-        pool[i] = i;
-      }
-    }
-    // A bounded min-heap of size k: O(n log k), which matters for large vocabularies.
-    int[] heap = new int[Math.min(k, pool.length)];
+    // A bounded min-heap of size k: O(n log k) in the items considered, whatever k and n are.
+    int n = candidates == null ? scores.length : candidates.length;
+    int[] heap = new int[Math.min(k, n)];
     int size = 0;
-    for (int item : pool) {
+    // Candidates may repeat an item; a mark per item drops repeats in one pass.
+    boolean[] taken = candidates == null ? null : new boolean[scores.length];
+    for (int p = 0; p < n; p++) {
+      int item = candidates == null ? p : candidates[p];
+      if (taken != null) {
+        if (taken[item]) {
+          continue;
+        }
+        taken[item] = true;
+      }
       if (excluded != null && excluded[item] || Float.isNaN(scores[item])) {
         continue;
       }

@@ -11,12 +11,11 @@ import java.util.Set;
  * @param excluded never return these item ids
  */
 public record RecommendOptions(int k, boolean excludeSeen, Set<String> candidates, Set<String> excluded) {
-  public static final int MAX_K = 10_000;
+  /** The same bound as {@link ComputeLimits#MAX_K}. */
+  public static final int MAX_K = ComputeLimits.MAX_K;
 
   public RecommendOptions {
-    if (k < 1 || k > MAX_K) {
-      throw new InvalidInputException("k must be in [1, " + MAX_K + "], got " + k);
-    }
+    ComputeLimits.requireK(k);
     candidates = candidates == null ? Set.of() : Set.copyOf(candidates);
     excluded = excluded == null ? Set.of() : Set.copyOf(excluded);
   }

@@ -10,6 +10,7 @@ import ai.djl.training.ParameterStore;
 import dev.aeserve.autoencoders.Autoencoder;
 import dev.aeserve.autoencoders.AutoencoderSpec;
 import dev.aeserve.autoencoders.ComputeDevice;
+import dev.aeserve.autoencoders.ComputeLimits;
 import dev.aeserve.autoencoders.Conditions;
 import dev.aeserve.autoencoders.Corruption;
 import dev.aeserve.autoencoders.Denoising;
@@ -34,6 +35,7 @@ import dev.aeserve.autoencoders.ScoredItem;
 import dev.aeserve.autoencoders.WeightsArtifact;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantLock;
@@ -59,9 +61,6 @@ public final class DjlAutoencoder implements Autoencoder {
    * this many rows, so a request's bytes depend only on its own rows, whatever else is computed.
    */
   public static final int SAMPLE_BLOCK_ROWS = 32;
-
-  /** Users per Recommend call, bounding the dense rows x items matrix one call builds. */
-  public static final int MAX_USERS = 4096;
 
   private final AutoencoderSpec spec;
   private final EngineKind engine;
@@ -125,6 +124,8 @@ public final class DjlAutoencoder implements Autoencoder {
           + "' is deterministic: it has no posterior to sample z from");
     }
     Matrix h = runEncoder(x, c);
+    requireFinite(h, "input row %d encodes to non-finite values: the input is outside what the encoder maps to "
+        + "finite values");
     if (!spec.family().variational()) {
       return new Encoding(h, null, null);
     }
@@ -137,6 +138,7 @@ public final class DjlAutoencoder implements Autoencoder {
         s[i] = (float) (parts[0].data()[i] + Math.exp(0.5 * parts[1].data()[i]) * eps.data()[i]);
       }
       sample = new Matrix(x.rows(), spec.latentDim(), s);
+      requireFinite(sample, "input row %d has a posterior too wide to sample a finite z from");
     }
     return new Encoding(parts[0], parts[1], sample);
   }
@@ -145,7 +147,8 @@ public final class DjlAutoencoder implements Autoencoder {
   public Matrix decode(Matrix z, Conditions conditions) {
     spec.family().requireServes(Rpc.DECODE);
     InputValidation.requireLatent(spec, z);
-    return decodeChecked(z, resolve(conditions, z.rows()));
+    return requireFinite(decodeChecked(z, resolve(conditions, z.rows())), "latent row %d decodes to non-finite "
+        + "values: the latents are outside what the decoder maps to finite values");
   }
 
   @Override
@@ -161,7 +164,12 @@ public final class DjlAutoencoder implements Autoencoder {
     }
     requireInput(x);
     int[] c = resolve(conditions, x.rows());
-    return Scores.score(spec, x, forward(x, c), score);
+    Reconstruction r = Scores.score(spec, x, forward(x, c), score);
+    String outside = "input row %d reconstructs to non-finite values: the row is outside what the model maps to "
+        + "finite values (see the version's input domain)";
+    requireFinite(new Matrix(r.scores().length, 1, r.scores()), outside);
+    requireFinite(r.output(), outside);
+    return r;
   }
 
   @Override
@@ -169,7 +177,8 @@ public final class DjlAutoencoder implements Autoencoder {
     spec.family().requireServes(Rpc.SAMPLE);
     Matrix z = LatentSampler.sample(count, spec.latentDim(), seed, temperature);
     int[] c = resolve(conditions, count);
-    return new Samples(z, decodeInBlocks(z, c), seed);
+    return new Samples(z, requireFinite(decodeInBlocks(z, c), "sample %d decodes to non-finite values: temperature "
+        + temperature + " is outside what the decoder maps to finite values"), seed);
   }
 
   @Override
@@ -178,8 +187,14 @@ public final class DjlAutoencoder implements Autoencoder {
     Objects.requireNonNull(kind, "kind");
     requireEndpoint(from, spec.latentDim(), "latent", "latentDim");
     requireEndpoint(to, spec.latentDim(), "latent", "latentDim");
+    for (int i = 0; i < from.length; i++) {
+      if (!ComputeLimits.latentInRange(from[i]) || !ComputeLimits.latentInRange(to[i])) {
+        throw new InvalidInputException("interpolation endpoint column " + i + " is "
+            + (ComputeLimits.latentInRange(from[i]) ? to[i] : from[i]) + "; " + InputValidation.LATENT_RANGE);
+      }
+    }
     Matrix path = kind.path(from, to, steps);
-    return new Samples(path, decodeInBlocks(path, resolve(conditions, steps)), 0);
+    return new Samples(path, decodePath(path, conditions), 0);
   }
 
   @Override
@@ -195,15 +210,22 @@ public final class DjlAutoencoder implements Autoencoder {
     requireInput(x);
     Matrix h = runEncoder(x, resolve(conditions, 2));
     Matrix z = spec.family().variational() ? split(h)[0] : h;
+    requireFinite(z, "interpolation endpoint %d encodes to non-finite values: it is outside what the encoder maps "
+        + "to finite values");
     Matrix path = kind.path(z.row(0), z.row(1), steps);
-    return new Samples(path, decodeInBlocks(path, resolve(conditions, steps)), 0);
+    return new Samples(path, decodePath(path, conditions), 0);
+  }
+
+  private Matrix decodePath(Matrix path, Conditions conditions) {
+    return requireFinite(decodeInBlocks(path, resolve(conditions, path.rows())), "interpolation step %d decodes to "
+        + "non-finite values: the endpoints are outside what the decoder maps to finite values");
   }
 
   @Override
   public Matrix denoise(Matrix noisy) {
     spec.family().requireServes(Rpc.DENOISE);
     requireInput(noisy);
-    return forward(noisy, null).output;
+    return requireFinite(forward(noisy, null).output, DENOISED);
   }
 
   @Override
@@ -212,64 +234,89 @@ public final class DjlAutoencoder implements Autoencoder {
     Objects.requireNonNull(corruption, "corruption");
     requireInput(clean);
     Matrix corrupted = corruption.apply(clean, seed);
-    return new Denoising(corrupted, forward(corrupted, null).output);
+    return new Denoising(corrupted, requireFinite(forward(corrupted, null).output, DENOISED));
   }
 
   @Override
   public Matrix scoreItems(Matrix interactions) {
     spec.family().requireServes(Rpc.RECOMMEND);
     requireInput(interactions);
-    return forward(interactions, null).raw;
+    return requireFinite(forward(interactions, null).raw, "interaction row %d scores non-finite: its values are "
+        + "outside what the model maps to finite values");
   }
 
+  /**
+   * Linear in what the request carries: ids are looked up once each, the shared candidate and
+   * excluded sets are resolved once for all users, each user costs its history plus one top-k
+   * pass over the items (O(items log k)), and unknown ids are reported through an
+   * {@link UnknownItemReport} instead of being merged into every user's list.
+   */
   @Override
   public List<Recommendations> recommend(List<List<Interaction>> users, RecommendOptions options) {
     spec.family().requireServes(Rpc.RECOMMEND);
     Objects.requireNonNull(options, "options");
-    if (users == null || users.isEmpty()) {
-      throw new InvalidInputException("no users to recommend for");
-    }
-    if (users.size() > MAX_USERS) {
-      throw new InvalidInputException(users.size() + " users in one call; at most " + MAX_USERS);
-    }
+    ComputeLimits.requireRecommendUsers(users == null ? 0 : users.size());
     int items = vocabulary.size();
     List<String> sharedUnknown = new ArrayList<>();
     int[] candidates = options.candidates().isEmpty() ? null
         : vocabulary.indices(options.candidates(), sharedUnknown);
-    int[] excludedItems = vocabulary.indices(options.excluded(), sharedUnknown);
+    boolean[] excluded = new boolean[items];
+    for (int i : vocabulary.indices(options.excluded(), sharedUnknown)) {
+      excluded[i] = true;
+    }
+    UnknownItemReport unknown = new UnknownItemReport(sharedUnknown);
     float[] rows = new float[users.size() * items];
-    List<ItemVocabulary.HistoryRow> histories = new ArrayList<>();
+    List<ItemVocabulary.HistoryRow> histories = new ArrayList<>(users.size());
     for (int u = 0; u < users.size(); u++) {
       ItemVocabulary.HistoryRow h = vocabulary.row(u, users.get(u));
       System.arraycopy(h.values(), 0, rows, u * items, items);
       histories.add(h);
     }
     Matrix scores = scoreItems(new Matrix(users.size(), items, rows));
-    List<Recommendations> out = new ArrayList<>();
+    List<Recommendations> out = new ArrayList<>(users.size());
     for (int u = 0; u < users.size(); u++) {
-      boolean[] excluded = new boolean[items];
-      for (int i : excludedItems) {
-        excluded[i] = true;
-      }
-      if (options.excludeSeen()) {
-        for (int i : histories.get(u).seen()) {
+      ItemVocabulary.HistoryRow history = histories.get(u);
+      // The shared mask gains this user's seen items for one ranking and loses them after,
+      // so a user costs its history, not a fresh mask of every item.
+      int[] seen = options.excludeSeen() ? history.seen() : new int[0];
+      int[] added = new int[seen.length];
+      int addedCount = 0;
+      for (int i : seen) {
+        if (!excluded[i]) {
           excluded[i] = true;
+          added[addedCount++] = i;
         }
       }
       float[] userScores = scores.row(u);
       int[] top = candidates != null && candidates.length == 0 ? new int[0]
           : Ranking.topK(userScores, options.k(), excluded, candidates);
+      for (int a = 0; a < addedCount; a++) {
+        excluded[added[a]] = false;
+      }
       List<ScoredItem> ranked = new ArrayList<>(top.length);
       for (int i : top) {
         ranked.add(new ScoredItem(vocabulary.id(i), userScores[i]));
       }
-      List<String> unknown = new ArrayList<>(histories.get(u).unknownItemIds());
-      for (String id : sharedUnknown) {
-        if (!unknown.contains(id)) {
-          unknown.add(id);
-        }
+      List<String> historyUnknown = history.unknownItemIds();
+      out.add(new Recommendations(ranked, unknown.reported(historyUnknown), unknown.count(historyUnknown)));
+    }
+    return out;
+  }
+
+  private static final String DENOISED = "input row %d denoises to non-finite values: the input is outside what "
+      + "the model maps to finite values";
+
+  /**
+   * Refuses an output holding a value that is not finite, naming the first such row in
+   * {@code message} (a format with one %d). A finite input can still overflow float32 inside the
+   * blocks; answering OK with Infinity would hand the caller garbage as if it were a result.
+   */
+  private static Matrix requireFinite(Matrix out, String message) {
+    float[] d = out.data();
+    for (int i = 0; i < d.length; i++) {
+      if (!Float.isFinite(d[i])) {
+        throw new InvalidInputException(String.format(Locale.ROOT, message, i / Math.max(1, out.cols())));
       }
-      out.add(new Recommendations(ranked, unknown));
     }
     return out;
   }
