@@ -198,8 +198,15 @@ public final class VersionScheduler implements AutoCloseable {
           : lane.kernel.concat(batch.stream().map(Job::input).toList());
       output = CompletableFuture.supplyAsync(() -> lane.kernel.run(input), compute).join();
     } catch (Throwable t) {
-      batch.forEach(j -> j.result().completeExceptionally(t));
-      log.debug("batch on {} failed", name, t);
+      if (batch.size() > 1) {
+        // One request can fail a model call for everyone in its batch (rows that overflow, say).
+        // The others must not pay for it: each runs again alone and gets its own answer.
+        log.debug("batch of {} on {} failed; running each request alone", batch.size(), name, t);
+        batch.forEach(j -> runAlone(lane, j));
+      } else {
+        batch.get(0).result().completeExceptionally(t);
+        log.debug("request on {} failed", name, t);
+      }
       return;
     }
     long computed = ticker.nanos() - start;
@@ -218,6 +225,14 @@ public final class VersionScheduler implements AutoCloseable {
         job.result().completeExceptionally(t);
       }
       row += job.rows();
+    }
+  }
+
+  private <I, O> void runAlone(LaneQueue<I, O> lane, Job<I, O> job) {
+    try {
+      job.result().complete(CompletableFuture.supplyAsync(() -> lane.kernel.run(job.input()), compute).join());
+    } catch (Throwable t) {
+      job.result().completeExceptionally(t);
     }
   }
 

@@ -277,7 +277,8 @@ public final class AutoencoderService extends AutoencoderGrpc.AutoencoderImplBas
           Recommendations r = answers.get(u);
           UserRecommendations.Builder ub = UserRecommendations.newBuilder()
               .setUserId(req.getUsers(u).getUserId())
-              .addAllUnknownItems(r.unknownItemIds());
+              .addAllUnknownItems(r.unknownItemIds())
+              .setUnknownItemCount(r.unknownItemCount());
           for (ScoredItem item : r.items()) {
             ub.addItems(dev.aeserve.proto.v1.ScoredItem.newBuilder().setItemId(item.itemId()).setScore(item.score()));
           }

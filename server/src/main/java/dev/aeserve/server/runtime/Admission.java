@@ -47,7 +47,20 @@ public final class Admission {
 
   /** Latent rows (latentDim wide), with each row's condition for a conditional family. */
   public Rows latents(AutoencoderSpec spec, Matrix z, List<String> labels) {
-    return rows(spec, z, labels, "latents", spec.latentDim(), "latentDim");
+    Rows rows = rows(spec, z, labels, "latents", spec.latentDim(), "latentDim");
+    requireLatentRange("latents", z);
+    return rows;
+  }
+
+  /** Codes a real encoder makes are far inside this bound; beyond it a decoder only overflows. */
+  private static void requireLatentRange(String field, Matrix z) {
+    float[] data = z.data();
+    for (int i = 0; i < data.length; i++) {
+      if (Math.abs(data[i]) > RequestLimits.MAX_ABS_LATENT) {
+        throw new InvalidRequestException(field + " row " + i / z.cols() + " column " + i % z.cols() + " is "
+            + data[i] + "; latent values must be within +/-" + RequestLimits.MAX_ABS_LATENT);
+      }
+    }
   }
 
   private Rows rows(AutoencoderSpec spec, Matrix m, List<String> labels, String field, int width, String widthName) {
@@ -136,6 +149,9 @@ public final class Admission {
           + (endpointsAreInputs ? "inputDim" : "latentDim") + "), got " + endpoints.rows() + "x" + endpoints.cols());
     }
     requireFinite(field, endpoints);
+    if (!endpointsAreInputs) {
+      requireLatentRange(field, endpoints);
+    }
     Conditions conditions = conditions(spec, labels);
     conditions.resolve(spec, (int) steps);
     return new SampleTask(0, seed, t, conditions, method, endpoints.row(0), endpoints.row(1), endpointsAreInputs,

@@ -1,7 +1,6 @@
 package dev.aeserve.server.runtime;
 
-import dev.aeserve.autoencoders.Interpolation;
-import dev.aeserve.autoencoders.RecommendOptions;
+import dev.aeserve.autoencoders.ComputeLimits;
 
 /**
  * What one request may carry, so that what it costs is bounded before it is queued. The
@@ -15,16 +14,20 @@ public record RequestLimits(int maxRows) {
   /** The default of {@code --max-rows}. */
   public static final int DEFAULT_MAX_ROWS = 8192;
   /** Users per Recommend call: the most one engine call ranks. */
-  public static final int MAX_USERS = 4096;
+  public static final int MAX_USERS = ComputeLimits.MAX_RECOMMEND_USERS;
   /** Items ranked per user. */
-  public static final int MAX_K = RecommendOptions.MAX_K;
+  public static final int MAX_K = ComputeLimits.MAX_K;
+  /** Unknown item ids reported per user (the total is always reported). */
+  public static final int MAX_REPORTED_UNKNOWN_ITEMS = ComputeLimits.MAX_REPORTED_UNKNOWN_ITEMS;
   /** Steps of one interpolation. */
-  public static final int MAX_STEPS = Interpolation.MAX_STEPS;
+  public static final int MAX_STEPS = ComputeLimits.MAX_INTERPOLATION_STEPS;
   /**
    * Sample temperature: the prior's standard deviation is scaled by it. Far beyond any useful
    * value already; larger ones only overflow the decoder.
    */
-  public static final float MAX_TEMPERATURE = 1000f;
+  public static final double MAX_TEMPERATURE = ComputeLimits.MAX_TEMPERATURE;
+  /** Largest magnitude of a latent value Decode and latent interpolation take. */
+  public static final float MAX_ABS_LATENT = ComputeLimits.MAX_ABS_LATENT;
   /** Characters of a caller's value quoted back in an error message. */
   public static final int MAX_ECHO = 100;
 

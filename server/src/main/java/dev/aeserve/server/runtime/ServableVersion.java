@@ -64,6 +64,12 @@ public final class ServableVersion {
    * for a row inside), or null when every row is inside.
    */
   public String[] outsideDomain(Matrix x) {
+    String[] reasons = spec.domain().check(x);
+    for (String r : reasons) {
+      if (r != null) {
+        return reasons;
+      }
+    }
     return null;
   }
 

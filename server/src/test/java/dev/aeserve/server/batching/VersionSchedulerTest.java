@@ -187,4 +187,39 @@ class VersionSchedulerTest {
         () -> s.submit(ENCODE, new Matrix(1, 1, new float[1]), Job.NO_DEADLINE, () -> false))
         .isInstanceOf(ServerUnavailableException.class);
   }
+
+  @Test
+  void aRequestThatFailsItsBatchFailsAloneAndTheOthersGetTheirAnswers() throws Exception {
+    // A model call that cannot compute a negative value: one request's rows fail the whole call.
+    BatchKernel<Matrix, Matrix> picky = new MatrixKernel() {
+      @Override
+      public Matrix run(Matrix batch) {
+        for (float v : batch.data()) {
+          if (v < 0) {
+            throw new IllegalArgumentException("cannot compute " + v);
+          }
+        }
+        return DOUBLE.run(batch);
+      }
+    };
+    VersionScheduler s = new VersionScheduler("picky:1", new FakeTicker(), BatchObserver.NONE);
+    try {
+      // The queue waits for 4 rows (no delay passes on the fake clock): all four share one batch.
+      s.register(ENCODE, new BatchPolicy(4, Duration.ofSeconds(1), 64, List.of()), picky);
+      List<CompletableFuture<Matrix>> futures = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        futures.add(s.submit(ENCODE, new Matrix(1, 1, new float[] {i == 2 ? -1 : i + 1}), Job.NO_DEADLINE, () -> false));
+      }
+      for (int i = 0; i < 4; i++) {
+        if (i == 2) {
+          org.assertj.core.api.Assertions.assertThatThrownBy(() -> futures.get(2).get(10, TimeUnit.SECONDS))
+              .hasRootCauseInstanceOf(IllegalArgumentException.class);
+        } else {
+          assertThat(futures.get(i).get(10, TimeUnit.SECONDS).data()).containsExactly(2f * (i + 1));
+        }
+      }
+    } finally {
+      s.close();
+    }
+  }
 }
