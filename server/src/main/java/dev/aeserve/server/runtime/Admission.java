@@ -42,7 +42,9 @@ public final class Admission {
 
   /** Input rows (inputDim wide), with each row's condition for a conditional family. */
   public Rows inputs(AutoencoderSpec spec, Matrix x, List<String> labels) {
-    return rows(spec, x, labels, "inputs", spec.inputDim(), "inputDim");
+    Rows rows = rows(spec, x, labels, "inputs", spec.inputDim(), "inputDim");
+    requireMagnitude("inputs", x, RequestLimits.MAX_ABS_INPUT, "input");
+    return rows;
   }
 
   /** Latent rows (latentDim wide), with each row's condition for a conditional family. */
@@ -54,11 +56,15 @@ public final class Admission {
 
   /** Codes a real encoder makes are far inside this bound; beyond it a decoder only overflows. */
   private static void requireLatentRange(String field, Matrix z) {
-    float[] data = z.data();
+    requireMagnitude(field, z, RequestLimits.MAX_ABS_LATENT, "latent");
+  }
+
+  private static void requireMagnitude(String field, Matrix m, float bound, String what) {
+    float[] data = m.data();
     for (int i = 0; i < data.length; i++) {
-      if (Math.abs(data[i]) > RequestLimits.MAX_ABS_LATENT) {
-        throw new InvalidRequestException(field + " row " + i / z.cols() + " column " + i % z.cols() + " is "
-            + data[i] + "; latent values must be within +/-" + RequestLimits.MAX_ABS_LATENT);
+      if (Math.abs(data[i]) > bound) {
+        throw new InvalidRequestException(field + " row " + i / m.cols() + " column " + i % m.cols() + " is "
+            + data[i] + "; " + what + " values must be within +/-" + bound);
       }
     }
   }
@@ -149,7 +155,9 @@ public final class Admission {
           + (endpointsAreInputs ? "inputDim" : "latentDim") + "), got " + endpoints.rows() + "x" + endpoints.cols());
     }
     requireFinite(field, endpoints);
-    if (!endpointsAreInputs) {
+    if (endpointsAreInputs) {
+      requireMagnitude(field, endpoints, RequestLimits.MAX_ABS_INPUT, "input");
+    } else {
       requireLatentRange(field, endpoints);
     }
     Conditions conditions = conditions(spec, labels);

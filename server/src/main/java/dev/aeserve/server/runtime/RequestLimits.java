@@ -1,6 +1,7 @@
 package dev.aeserve.server.runtime;
 
 import dev.aeserve.autoencoders.ComputeLimits;
+import dev.aeserve.autoencoders.InputDomain;
 
 /**
  * What one request may carry, so that what it costs is bounded before it is queued. The
@@ -26,6 +27,12 @@ public record RequestLimits(int maxRows) {
    * value already; larger ones only overflow the decoder.
    */
   public static final double MAX_TEMPERATURE = ComputeLimits.MAX_TEMPERATURE;
+  /**
+   * Largest magnitude of an input value. Beyond it no model computes a finite score (a row of
+   * -3.4e38 reconstructs to Infinity), so such a row cannot even be flagged: it is refused.
+   * Rows inside it but outside a version's trained domain are flagged (see {@code outside_domain}).
+   */
+  public static final float MAX_ABS_INPUT = InputDomain.MAX_ABS_VALUE;
   /** Largest magnitude of a latent value Decode and latent interpolation take. */
   public static final float MAX_ABS_LATENT = ComputeLimits.MAX_ABS_LATENT;
   /** Characters of a caller's value quoted back in an error message. */
