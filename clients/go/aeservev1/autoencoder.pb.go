@@ -511,11 +511,17 @@ type ReconstructResponse struct {
 	ScoreKind ScoreKind `protobuf:"varint,4,opt,name=score_kind,json=scoreKind,proto3,enum=aeserve.v1.ScoreKind" json:"score_kind,omitempty"`
 	// Per-feature errors, same shape as the input (when include_feature_errors was set).
 	FeatureErrors *Matrix `protobuf:"bytes,5,opt,name=feature_errors,json=featureErrors,proto3" json:"feature_errors,omitempty"`
-	// One verdict per row, score > calibration.threshold. Empty when the version has no calibration
-	// for this score kind: a verdict is never guessed.
+	// One verdict per row: score > calibration.threshold, or the row lies outside the input domain
+	// the version was trained on (see outside_domain). Empty when the version has no calibration for
+	// this score kind and every row is inside its domain: a verdict is never guessed.
 	Anomalous []bool `protobuf:"varint,6,rep,packed,name=anomalous,proto3" json:"anomalous,omitempty"`
-	// The calibration the verdicts used; absent when `anomalous` is empty.
-	Calibration   *Calibration `protobuf:"bytes,7,opt,name=calibration,proto3" json:"calibration,omitempty"`
+	// The calibration the verdicts used; absent when the version has none for this score kind.
+	Calibration *Calibration `protobuf:"bytes,7,opt,name=calibration,proto3" json:"calibration,omitempty"`
+	// One entry per row when any row lies outside the input domain the version was trained on
+	// (for example values above 1 for a sigmoid model): why, such as "column 12 is 5, outside the
+	// trained range [0, 1]"; empty for rows inside. Empty when every row is inside. Such a row's
+	// score says nothing about normality, so the row is flagged anomalous whatever its score.
+	OutsideDomain []string `protobuf:"bytes,8,rep,name=outside_domain,json=outsideDomain,proto3" json:"outside_domain,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -595,6 +601,13 @@ func (x *ReconstructResponse) GetAnomalous() []bool {
 func (x *ReconstructResponse) GetCalibration() *Calibration {
 	if x != nil {
 		return x.Calibration
+	}
+	return nil
+}
+
+func (x *ReconstructResponse) GetOutsideDomain() []string {
+	if x != nil {
+		return x.OutsideDomain
 	}
 	return nil
 }
@@ -1374,10 +1387,13 @@ type UserRecommendations struct {
 	UserId string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
 	// Best first.
 	Items []*ScoredItem `protobuf:"bytes,2,rep,name=items,proto3" json:"items,omitempty"`
-	// Ids in the history that are not in the vocabulary: reported, and ignored for scoring.
-	UnknownItems  []string `protobuf:"bytes,3,rep,name=unknown_items,json=unknownItems,proto3" json:"unknown_items,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Ids in the history, the candidates or the excluded set that are not in the vocabulary:
+	// reported (history ids first, at most 100), and ignored for scoring.
+	UnknownItems []string `protobuf:"bytes,3,rep,name=unknown_items,json=unknownItems,proto3" json:"unknown_items,omitempty"`
+	// How many distinct unknown ids the request carried for this user, reported or not.
+	UnknownItemCount uint32 `protobuf:"varint,4,opt,name=unknown_item_count,json=unknownItemCount,proto3" json:"unknown_item_count,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *UserRecommendations) Reset() {
@@ -1429,6 +1445,13 @@ func (x *UserRecommendations) GetUnknownItems() []string {
 		return x.UnknownItems
 	}
 	return nil
+}
+
+func (x *UserRecommendations) GetUnknownItemCount() uint32 {
+	if x != nil {
+		return x.UnknownItemCount
+	}
+	return 0
 }
 
 type RecommendResponse struct {
@@ -1524,7 +1547,7 @@ const file_aeserve_v1_autoencoder_proto_rawDesc = "" +
 	"\n" +
 	"score_kind\x18\x05 \x01(\x0e2\x15.aeserve.v1.ScoreKindR\tscoreKind\x123\n" +
 	"\tcondition\x18\x06 \x01(\v2\x15.aeserve.v1.ConditionR\tcondition\x12G\n" +
-	"\x11response_encoding\x18\a \x01(\x0e2\x1a.aeserve.v1.MatrixEncodingR\x10responseEncoding\"\xd8\x02\n" +
+	"\x11response_encoding\x18\a \x01(\x0e2\x1a.aeserve.v1.MatrixEncodingR\x10responseEncoding\"\xff\x02\n" +
 	"\x13ReconstructResponse\x121\n" +
 	"\tserved_by\x18\x01 \x01(\v2\x14.aeserve.v1.ServedByR\bservedBy\x12,\n" +
 	"\aoutputs\x18\x02 \x01(\v2\x12.aeserve.v1.MatrixR\aoutputs\x12\x16\n" +
@@ -1533,7 +1556,8 @@ const file_aeserve_v1_autoencoder_proto_rawDesc = "" +
 	"score_kind\x18\x04 \x01(\x0e2\x15.aeserve.v1.ScoreKindR\tscoreKind\x129\n" +
 	"\x0efeature_errors\x18\x05 \x01(\v2\x12.aeserve.v1.MatrixR\rfeatureErrors\x12\x1c\n" +
 	"\tanomalous\x18\x06 \x03(\bR\tanomalous\x129\n" +
-	"\vcalibration\x18\a \x01(\v2\x17.aeserve.v1.CalibrationR\vcalibration\"\xc9\x01\n" +
+	"\vcalibration\x18\a \x01(\v2\x17.aeserve.v1.CalibrationR\vcalibration\x12%\n" +
+	"\x0eoutside_domain\x18\b \x03(\tR\routsideDomain\"\xc9\x01\n" +
 	"\rInterpolation\x12,\n" +
 	"\x06inputs\x18\x01 \x01(\v2\x12.aeserve.v1.MatrixH\x00R\x06inputs\x12.\n" +
 	"\alatents\x18\x02 \x01(\v2\x12.aeserve.v1.MatrixH\x00R\alatents\x12\x14\n" +
@@ -1598,11 +1622,12 @@ const file_aeserve_v1_autoencoder_proto_rawDesc = "" +
 	"\n" +
 	"ScoredItem\x12\x17\n" +
 	"\aitem_id\x18\x01 \x01(\tR\x06itemId\x12\x14\n" +
-	"\x05score\x18\x02 \x01(\x02R\x05score\"\x81\x01\n" +
+	"\x05score\x18\x02 \x01(\x02R\x05score\"\xaf\x01\n" +
 	"\x13UserRecommendations\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12,\n" +
 	"\x05items\x18\x02 \x03(\v2\x16.aeserve.v1.ScoredItemR\x05items\x12#\n" +
-	"\runknown_items\x18\x03 \x03(\tR\funknownItems\"}\n" +
+	"\runknown_items\x18\x03 \x03(\tR\funknownItems\x12,\n" +
+	"\x12unknown_item_count\x18\x04 \x01(\rR\x10unknownItemCount\"}\n" +
 	"\x11RecommendResponse\x121\n" +
 	"\tserved_by\x18\x01 \x01(\v2\x14.aeserve.v1.ServedByR\bservedBy\x125\n" +
 	"\x05users\x18\x02 \x03(\v2\x1f.aeserve.v1.UserRecommendationsR\x05users*|\n" +
