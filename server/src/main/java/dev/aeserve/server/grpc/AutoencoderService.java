@@ -353,7 +353,7 @@ public final class AutoencoderService extends AutoencoderGrpc.AutoencoderImplBas
           // The call was cancelled or already answered; nothing more to say.
         }
       }
-      metrics.recordRequest(ref.getName(), version[0], rpc, code, ticker.nanos() - start);
+      metrics.recordRequest(target[0] == null ? null : target[0].resolved().version(), rpc, code, ticker.nanos() - start);
       if (error == null && target[0] != null) {
         target[0].afterReply().forEach(Runnable::run);
       }
