@@ -13,6 +13,7 @@ import dev.aeserve.server.grpc.AutoencoderService;
 import dev.aeserve.server.grpc.RegistryService;
 import dev.aeserve.server.grpc.RequestLog;
 import dev.aeserve.server.grpc.RolloutService;
+import dev.aeserve.server.grpc.UnparseableRequests;
 import dev.aeserve.server.inference.Inference;
 import dev.aeserve.server.metrics.ServingMetrics;
 import dev.aeserve.server.rollout.QualityGates;
@@ -61,7 +62,8 @@ import org.slf4j.LoggerFactory;
  * in-flight calls finish for a grace period, then unloads the models.
  *
  * <p>Every call passes the {@link RequestLog} (request id, one log line per call) and, when
- * authentication is on, the {@link BearerAuthInterceptor}; health and reflection stay open.
+ * authentication is on, the {@link BearerAuthInterceptor}; health and reflection stay open. Request
+ * bytes that do not parse are refused with INVALID_ARGUMENT ({@link UnparseableRequests}).
  */
 public final class AeServer implements AutoCloseable {
 
@@ -105,11 +107,13 @@ public final class AeServer implements AutoCloseable {
     this.server = builder
         .intercept(requestLog)
         .maxInboundMessageSize(config.maxMessageBytes())
-        .addService(ServerInterceptors.intercept(new AutoencoderService(inference, metrics, Ticker.SYSTEM), Actor.interceptor()))
-        .addService(ServerInterceptors.intercept(
+        .addService(UnparseableRequests.refuse(ServerInterceptors.intercept(
+            new AutoencoderService(inference, metrics, Ticker.SYSTEM), Actor.interceptor())))
+        .addService(UnparseableRequests.refuse(ServerInterceptors.intercept(
             new RegistryService(registry, new UploadValidator(config.engine()), warmup, config.maxArtifactBytes()),
-            Actor.interceptor()))
-        .addService(ServerInterceptors.intercept(new RolloutService(registry, warmup, comparisons), Actor.interceptor()))
+            Actor.interceptor())))
+        .addService(UnparseableRequests.refuse(
+            ServerInterceptors.intercept(new RolloutService(registry, warmup, comparisons), Actor.interceptor())))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .build();

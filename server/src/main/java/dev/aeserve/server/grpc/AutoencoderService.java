@@ -323,8 +323,7 @@ public final class AutoencoderService extends AutoencoderGrpc.AutoencoderImplBas
   /** Labels come from the resolved version only: names nobody registered share one series. */
   private void record(InferenceCall c, Rpc rpc, String code, long nanos) {
     ResolvedVersion r = c.resolved();
-    metrics.recordRequest(r == null ? "" : r.version().model(), r == null ? "" : Integer.toString(r.version().version()),
-        rpc, code, nanos);
+    metrics.recordRequest(r == null ? null : r.version(), rpc, code, nanos);
   }
 
   private InferenceCall newCall(Context context) {

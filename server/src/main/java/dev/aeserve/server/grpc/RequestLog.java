@@ -35,6 +35,8 @@ public final class RequestLog implements ServerInterceptor {
   private static final Context.Key<CallRecord> RECORD = Context.key("aeserve-call-record");
   private static final Pattern SANE_ID = Pattern.compile("[A-Za-z0-9._:/+=-]{1,128}");
   private static final int MAX_DESCRIPTION = 300;
+  /** Model names are at most 63 characters; a longer one is logged cut, never whole. */
+  private static final int MAX_MODEL = 80;
 
   private final Ticker ticker;
   private final AtomicInteger inFlight = new AtomicInteger();
@@ -167,6 +169,9 @@ public final class RequestLog implements ServerInterceptor {
 
   /** The model a request names: its {@code model} field (a name or a ModelRef), or a header's. */
   static String modelOf(Object message, String method) {
+    if (message instanceof ParsedRequest<?> parsed) {
+      return modelOf(parsed.message(), method);
+    }
     if (!(message instanceof Message m)) {
       return null;
     }
@@ -184,13 +189,18 @@ public final class RequestLog implements ServerInterceptor {
     }
     Object value = m.getField(field);
     if (value instanceof String s) {
-      return s.isEmpty() ? null : s;
+      return s.isEmpty() ? null : capped(s);
     }
     if (value instanceof Message ref) {
       FieldDescriptor name = ref.getDescriptorForType().findFieldByName("name");
-      return name == null || !(ref.getField(name) instanceof String s) || s.isEmpty() ? null : s;
+      return name == null || !(ref.getField(name) instanceof String s) || s.isEmpty() ? null : capped(s);
     }
     return null;
+  }
+
+  /** A name as the caller sent it, cut to what a valid model name could be and a little more. */
+  private static String capped(String name) {
+    return name.length() > MAX_MODEL ? name.substring(0, MAX_MODEL) + "..." : name;
   }
 
   private static final class CallRecord {

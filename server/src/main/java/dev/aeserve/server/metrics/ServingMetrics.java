@@ -1,6 +1,7 @@
 package dev.aeserve.server.metrics;
 
 import dev.aeserve.autoencoders.Rpc;
+import dev.aeserve.registry.ModelVersion;
 import dev.aeserve.server.batching.BatchObserver;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -16,9 +17,14 @@ import java.util.Locale;
 /**
  * The server's Prometheus metrics: queue time, compute time, rows per batch and end-to-end
  * latency as histograms, and request outcomes by status code; all labelled by model, version and
- * RPC. Owns its registry and, when asked to serve, the HTTP exporter.
+ * RPC. Model and version labels come from resolved versions only, so the number of series is
+ * bounded by the registry, not by what callers send. Owns its registry and, when asked to serve,
+ * the HTTP exporter.
  */
 public final class ServingMetrics implements AutoCloseable {
+
+  /** The model and version label of calls that never reached a version. */
+  public static final String UNRESOLVED = "(unresolved)";
 
   private static final double[] LATENCY_BOUNDS = {
       0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
@@ -67,10 +73,14 @@ public final class ServingMetrics implements AutoCloseable {
   }
 
   /**
-   * One finished call. {@code version} is empty when the call failed before a version was chosen
-   * (an unknown model, say).
+   * One finished call, labelled by the version that served it. {@code served} is null when the call
+   * ended before a version was resolved and loaded (an unknown model, version or alias, a bad
+   * name): such calls share the label values {@link #UNRESOLVED}, so a caller sending random
+   * names adds one series, not one per name. Labels never come from what the request says.
    */
-  public void recordRequest(String model, String version, Rpc rpc, String code, long nanos) {
+  public void recordRequest(ModelVersion served, Rpc rpc, String code, long nanos) {
+    String model = served == null ? UNRESOLVED : served.model();
+    String version = served == null ? UNRESOLVED : Integer.toString(served.version());
     requests.labelValues(model, version, label(rpc), code).inc();
     requestSeconds.labelValues(model, version, label(rpc)).observe(nanos / 1e9);
   }
