@@ -102,14 +102,15 @@ public final class VersionResolver implements AutoCloseable {
   }
 
   private ModelVersion cached(String model, String key, Supplier<ModelVersion> lookup) {
-    ConcurrentMap<String, ModelVersion> perModel = cache.computeIfAbsent(model, m -> new ConcurrentHashMap<>());
-    ModelVersion v = perModel.get(key);
+    ConcurrentMap<String, ModelVersion> perModel = cache.get(model);
+    ModelVersion v = perModel == null ? null : perModel.get(key);
     if (v == null) {
-      // A change that commits while we look up must not leave the old answer cached.
+      // A change that commits while we look up must not leave the old answer cached. A name that
+      // is not found leaves nothing behind: a scan of random names cannot grow the cache.
       long seen = generation.get();
       v = lookup.get();
       if (generation.get() == seen) {
-        perModel.put(key, v);
+        cache.computeIfAbsent(model, m -> new ConcurrentHashMap<>()).put(key, v);
       }
     }
     return v;
