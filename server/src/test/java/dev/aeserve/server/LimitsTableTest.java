@@ -38,9 +38,8 @@ class LimitsTableTest {
     SOURCES.put("k per Recommend call", () -> RequestLimits.MAX_K);
     SOURCES.put("unknown item ids reported per user", () -> RequestLimits.MAX_REPORTED_UNKNOWN_ITEMS);
     SOURCES.put("Sample `temperature`", () -> (long) RequestLimits.MAX_TEMPERATURE);
-    // Float bounds as written (1e15f is 999999986991104 exactly; the docs say the decimal).
-    SOURCES.put("magnitude of a latent value", () -> (long) Double.parseDouble(Float.toString(RequestLimits.MAX_ABS_LATENT)));
-    SOURCES.put("magnitude of an input value", () -> (long) Double.parseDouble(Float.toString(RequestLimits.MAX_ABS_INPUT)));
+    SOURCES.put("magnitude of a latent value", () -> (long) RequestLimits.MAX_ABS_LATENT);
+    SOURCES.put("magnitude of an input value", () -> (long) RequestLimits.MAX_ABS_INPUT);
     SOURCES.put("a caller's value quoted in an error message", () -> RequestLimits.MAX_ECHO);
     SOURCES.put("inbound message", defaults::maxMessageBytes);
     SOURCES.put("artifact per upload (server", defaults::maxArtifactBytes);

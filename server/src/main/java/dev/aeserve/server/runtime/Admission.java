@@ -59,12 +59,12 @@ public final class Admission {
     requireMagnitude(field, z, RequestLimits.MAX_ABS_LATENT, "latent");
   }
 
-  private static void requireMagnitude(String field, Matrix m, float bound, String what) {
+  private static void requireMagnitude(String field, Matrix m, double bound, String what) {
     float[] data = m.data();
     for (int i = 0; i < data.length; i++) {
       if (Math.abs(data[i]) > bound) {
         throw new InvalidRequestException(field + " row " + i / m.cols() + " column " + i % m.cols() + " is "
-            + data[i] + "; " + what + " values must be within +/-" + bound);
+            + data[i] + "; " + what + " values must be within +/-" + String.format(java.util.Locale.ROOT, "%.0e", bound));
       }
     }
   }

@@ -1,7 +1,6 @@
 package dev.aeserve.server.runtime;
 
 import dev.aeserve.autoencoders.ComputeLimits;
-import dev.aeserve.autoencoders.InputDomain;
 
 /**
  * What one request may carry, so that what it costs is bounded before it is queued. The
@@ -30,11 +29,13 @@ public record RequestLimits(int maxRows) {
   /**
    * Largest magnitude of an input value. Beyond it no model computes a finite score (a row of
    * -3.4e38 reconstructs to Infinity), so such a row cannot even be flagged: it is refused.
-   * Rows inside it but outside a version's trained domain are flagged (see {@code outside_domain}).
+   * Rows inside it but outside a version's trained domain are flagged (see {@code outside_domain});
+   * the domain check treats the same magnitude ({@code InputDomain.MAX_ABS_VALUE}) as outside
+   * every domain.
    */
-  public static final float MAX_ABS_INPUT = InputDomain.MAX_ABS_VALUE;
+  public static final double MAX_ABS_INPUT = 1e15;
   /** Largest magnitude of a latent value Decode and latent interpolation take. */
-  public static final float MAX_ABS_LATENT = ComputeLimits.MAX_ABS_LATENT;
+  public static final double MAX_ABS_LATENT = ComputeLimits.MAX_ABS_LATENT;
   /** Characters of a caller's value quoted back in an error message. */
   public static final int MAX_ECHO = 100;
 
