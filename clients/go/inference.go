@@ -88,8 +88,9 @@ type ReconstructResult struct {
 	Scores        []float32   // one per row; higher is worse
 	ScoreKind     aeservev1.ScoreKind
 	FeatureErrors [][]float32
-	Anomalous     []bool                 // nil when the version has no calibration: never guessed
+	Anomalous     []bool                 // nil without a calibration for this score and with every row in its domain: never guessed
 	Calibration   *aeservev1.Calibration // the calibration the verdicts used
+	OutsideDomain []string               // per row, why it lies outside the trained input domain ("" inside); nil when all are inside
 	ServedBy      ServedBy
 }
 
@@ -111,6 +112,9 @@ func reconstructResult(r *aeservev1.ReconstructResponse) *ReconstructResult {
 		FeatureErrors: fromMatrix(r.GetFeatureErrors()), Calibration: r.GetCalibration(), ServedBy: servedBy(r.GetServedBy())}
 	if len(r.GetAnomalous()) > 0 {
 		out.Anomalous = r.GetAnomalous()
+	}
+	if len(r.GetOutsideDomain()) > 0 {
+		out.OutsideDomain = r.GetOutsideDomain()
 	}
 	return out
 }
@@ -331,4 +335,3 @@ func condition(labels []string) *aeservev1.Condition {
 
 // Ptr returns a pointer to v, for the optional fields (Seed, Temperature, ExcludeSeen).
 func Ptr[T any](v T) *T { return &v }
-

@@ -103,9 +103,14 @@ export interface ReconstructResult {
   scores: Float32Array;
   scoreKind: string;
   featureErrors?: Matrix;
-  /** One verdict per row; undefined when the version has no calibration (a verdict is never guessed). */
+  /**
+   * One verdict per row; undefined when the version has no calibration for this score and every row
+   * is inside its trained input domain (a verdict is never guessed).
+   */
   anomalous?: boolean[];
   calibration?: Calibration__Output;
+  /** Per row, why it lies outside the version's trained input domain ("" inside); undefined when all are inside. */
+  outsideDomain?: string[];
   servedBy: ServedBy;
 }
 
@@ -345,6 +350,7 @@ export class AeserveClient {
       scoreKind: String(r.scoreKind).replace("SCORE_KIND_", "").toLowerCase(),
       featureErrors: fromWire(r.featureErrors), anomalous: r.anomalous.length > 0 ? r.anomalous : undefined,
       calibration: r.calibration ?? undefined, servedBy: servedBy(r.servedBy),
+      outsideDomain: r.outsideDomain.length > 0 ? r.outsideDomain : undefined,
     };
   }
 

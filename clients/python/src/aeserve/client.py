@@ -162,9 +162,13 @@ class ReconstructResult:
     served_by: ServedBy
     feature_errors: Optional[np.ndarray] = None
     anomalous: Optional[np.ndarray] = None
-    """One verdict per row; None when the version has no calibration (a verdict is never guessed)."""
+    """One verdict per row; None when the version has no calibration for this score and every row is
+    inside its trained input domain (a verdict is never guessed)."""
     threshold: Optional[float] = None
     calibration: Optional[common_pb2.Calibration] = None
+    outside_domain: Optional[list[str]] = None
+    """Per row, why it lies outside the input domain the version was trained on ("" inside); None when
+    every row is inside. Such a row is anomalous whatever its score."""
 
 
 @dataclass(frozen=True)
@@ -338,7 +342,8 @@ class AeserveClient:
             feature_errors=_optional_matrix(r, "feature_errors"),
             anomalous=np.asarray(r.anomalous, dtype=bool) if len(r.anomalous) else None,
             threshold=r.calibration.threshold if calibrated else None,
-            calibration=r.calibration if calibrated else None)
+            calibration=r.calibration if calibrated else None,
+            outside_domain=list(r.outside_domain) if len(r.outside_domain) else None)
 
     def reconstruct(self, model: ModelLike, inputs: ArrayLike, *, omit_outputs: bool = False,
                     feature_errors: bool = False, score_kind: Optional[str] = None,

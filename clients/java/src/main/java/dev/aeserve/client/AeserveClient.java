@@ -356,7 +356,7 @@ public final class AeserveClient implements AutoCloseable {
     Optional<Double> threshold = r.hasCalibration() ? Optional.of(r.getCalibration().getThreshold()) : Optional.empty();
     return new ReconstructResult(Matrices.fromProto(r.getOutputs()), scores, anomalous, threshold,
         ServedVersion.of(r.getServedBy()), r.getScoreKind(), Matrices.fromProto(r.getFeatureErrors()),
-        r.hasCalibration() ? Optional.of(r.getCalibration()) : Optional.empty());
+        r.hasCalibration() ? Optional.of(r.getCalibration()) : Optional.empty(), List.copyOf(r.getOutsideDomainList()));
   }
 
   private static Condition condition(List<String> labels) {
