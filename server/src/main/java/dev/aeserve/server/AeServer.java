@@ -105,7 +105,8 @@ public final class AeServer implements AutoCloseable {
         .addService(ServerInterceptors.intercept(new AutoencoderService(resolver, runtime, codec,
             config.maxRowsPerRequest(), metrics, shadows, gates, Ticker.SYSTEM), Actor.interceptor()))
         .addService(ServerInterceptors.intercept(
-            new RegistryService(registry, new UploadValidator(config.engine()), warmup, config.maxArtifactBytes()),
+            new RegistryService(registry, new UploadValidator(config.engine(), config.batching()), warmup,
+                config.maxArtifactBytes()),
             Actor.interceptor()))
         .addService(ServerInterceptors.intercept(new RolloutService(registry, warmup, comparisons), Actor.interceptor()))
         .addService(health.getHealthService())
@@ -279,6 +280,11 @@ public final class AeServer implements AutoCloseable {
 
   public ServingMetrics metrics() {
     return metrics;
+  }
+
+  /** The quality gates' verdicts, for tests that wait for the gate to have judged. */
+  QualityGates qualityGates() {
+    return gates;
   }
 
   public Set<String> loadedVersions() {

@@ -83,7 +83,14 @@ public final class RolloutService extends RolloutsGrpc.RolloutsImplBase {
   @Override
   public void rollback(RollbackRequest req, StreamObserver<TrafficInfo> out) {
     Calls.unary(out, () -> {
-      Optional<TrafficSplit> restored = registry.rollback(req.getModel(), Actor.current());
+      String actor = Actor.current();
+      // Like promote: what the restored routing sends traffic to loads and passes its warm-up
+      // first, or the routing stays. (A change landing between this and the rollback is still
+      // refused by the registry if it names a version that is no longer READY.)
+      for (int version : registry.rollbackVersions(req.getModel())) {
+        warmup.warm(registry.getVersion(req.getModel(), version), actor);
+      }
+      Optional<TrafficSplit> restored = registry.rollback(req.getModel(), actor);
       return restored.map(s -> toProto(s, "")).orElse(TrafficInfo.newBuilder().setModel(req.getModel()).build());
     });
   }
