@@ -107,6 +107,24 @@ public record GoldenBatch(float[][] rows, List<String> labels, String scoreKind,
     return this;
   }
 
+  // Rows compare by content so that a batch read back from JSON equals the one written.
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof GoldenBatch g && java.util.Arrays.deepEquals(g.rows, rows) && Objects.equals(g.labels, labels)
+        && Objects.equals(g.scoreKind, scoreKind) && Objects.equals(g.meanScore, meanScore);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(java.util.Arrays.deepHashCode(rows), labels, scoreKind, meanScore);
+  }
+
+  @Override
+  public String toString() {
+    return "GoldenBatch[" + rows.length + " rows of " + rows[0].length + ", scoreKind=" + scoreKind + ", meanScore="
+        + meanScore + "]";
+  }
+
   /** The rows as one matrix. */
   public Matrix matrix() {
     return Matrix.of(rows);

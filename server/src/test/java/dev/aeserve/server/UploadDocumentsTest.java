@@ -105,6 +105,18 @@ class UploadDocumentsTest {
   }
 
   @Test
+  void unsignedVersionsAreRefusedAsTheNumbersSent() {
+    f.client.createModel("unsigned-ae", "ae", "");
+    var stub = ModelRegistryGrpc.newBlockingStub(f.channel);
+    assertStatus(() -> stub.getVersion(dev.aeserve.proto.v1.GetVersionRequest.newBuilder().setModel("unsigned-ae")
+        .setVersion(-1).build()), Status.Code.INVALID_ARGUMENT, "version must be between 1 and", "got 4294967295");
+    assertStatus(() -> stub.recalibrate(dev.aeserve.proto.v1.RecalibrateRequest.newBuilder().setModel("unsigned-ae")
+        .setVersion(Integer.MIN_VALUE).setCalibrationJson(calibration("mse", "percentile", 99, 10)).build()),
+        Status.Code.INVALID_ARGUMENT, "got 2147483648");
+    assertUnchanged("unsigned-ae");
+  }
+
+  @Test
   void aJsonNullSpecIsInvalidArgument() {
     f.client.createModel("null-spec-ae", "ae", "");
     assertStatus(() -> f.client.uploadVersion("null-spec-ae", "null", "{}", null, trained.weights()),

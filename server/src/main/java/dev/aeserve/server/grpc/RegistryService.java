@@ -103,7 +103,7 @@ public final class RegistryService extends ModelRegistryGrpc.ModelRegistryImplBa
   public void getVersion(GetVersionRequest req, StreamObserver<VersionInfo> out) {
     Calls.unary(out, () -> {
       int version = switch (req.getSelectorCase()) {
-        case VERSION -> req.getVersion();
+        case VERSION -> UnsignedFields.version("version", req.getVersion());
         case ALIAS -> registry.resolveAlias(req.getModel(), req.getAlias());
         case SELECTOR_NOT_SET -> throw new InvalidRequestException("set version or alias");
       };
@@ -127,8 +127,9 @@ public final class RegistryService extends ModelRegistryGrpc.ModelRegistryImplBa
       String actor = Actor.current();
       ModelNames.requireSettableAlias(req.getAlias());
       // An alias sends traffic: the version loads and passes its warm-up first, or the alias stays.
-      warmup.warm(registry.getVersion(req.getModel(), req.getVersion()), actor);
-      return toProto(registry.setAlias(req.getModel(), req.getAlias(), req.getVersion(), actor));
+      int version = UnsignedFields.version("version", req.getVersion());
+      warmup.warm(registry.getVersion(req.getModel(), version), actor);
+      return toProto(registry.setAlias(req.getModel(), req.getAlias(), version, actor));
     });
   }
 
@@ -146,23 +147,26 @@ public final class RegistryService extends ModelRegistryGrpc.ModelRegistryImplBa
       if (req.getCalibrationJson().isBlank()) {
         throw new InvalidRequestException("calibration_json is empty; send the new calibration");
       }
-      ModelVersion from = registry.getVersion(req.getModel(), req.getVersion());
+      int version = UnsignedFields.version("version", req.getVersion());
+      ModelVersion from = registry.getVersion(req.getModel(), version);
       validator.validateCalibration(AutoencoderSpec.fromJson(from.specJson()), req.getCalibrationJson());
-      return toProto(registry.recalibrate(req.getModel(), req.getVersion(), req.getCalibrationJson(), Actor.current()),
+      return toProto(registry.recalibrate(req.getModel(), version, req.getCalibrationJson(), Actor.current()),
           registry.listAliases(req.getModel()));
     });
   }
 
   @Override
   public void archiveVersion(ArchiveVersionRequest req, StreamObserver<VersionInfo> out) {
-    Calls.unary(out, () -> toProto(registry.archiveVersion(req.getModel(), req.getVersion(), Actor.current()),
+    Calls.unary(out, () -> toProto(registry.archiveVersion(req.getModel(), UnsignedFields.version("version",
+        req.getVersion()), Actor.current()),
         registry.listAliases(req.getModel())));
   }
 
   @Override
   public void listEvents(ListEventsRequest req, StreamObserver<ListEventsResponse> out) {
     Calls.unary(out, () -> {
-      int limit = req.getLimit() == 0 ? DEFAULT_EVENTS : Math.min(req.getLimit(), MAX_EVENTS);
+      int limit = req.getLimit() == 0 ? DEFAULT_EVENTS
+          : (int) Math.min(Integer.toUnsignedLong(req.getLimit()), MAX_EVENTS);
       Optional<String> model = req.getModel().isEmpty() ? Optional.empty() : Optional.of(req.getModel());
       ListEventsResponse.Builder b = ListEventsResponse.newBuilder();
       registry.events(model, limit).forEach(e -> b.addEvents(toProto(e)));
@@ -266,7 +270,7 @@ public final class RegistryService extends ModelRegistryGrpc.ModelRegistryImplBa
           header.getSpecJson(),
           header.getMetricsJson().isEmpty() ? "{}" : header.getMetricsJson(),
           header.getCalibrationJson().isEmpty() ? null : header.getCalibrationJson(),
-          header.hasParentVersion() ? header.getParentVersion() : null,
+          header.hasParentVersion() ? UnsignedFields.version("parent_version", header.getParentVersion()) : null,
           bytes,
           header.getArtifactSha256());
       return toProto(registry.createVersion(v, actor), List.of());
