@@ -336,6 +336,18 @@ public record AutoencoderSpec(
     return family == Family.MULTVAE ? ScoreKind.NEG_ELBO : ScoreKind.fromId(loss);
   }
 
+  /**
+   * Whether Reconstruct can score this spec with {@code kind}: neg_elbo needs a variational
+   * family, and autorec scores observed ratings with mse only.
+   */
+  public boolean canScore(ScoreKind kind) {
+    return switch (kind) {
+      case MSE -> true;
+      case BCE -> family != Family.AUTOREC;
+      case NEG_ELBO -> family.variational();
+    };
+  }
+
   public String toJson() {
     try {
       return JSON.writeValueAsString(this);
@@ -347,7 +359,12 @@ public record AutoencoderSpec(
   public static AutoencoderSpec fromJson(String json) {
     Objects.requireNonNull(json, "json");
     try {
-      return JSON.readValue(json, AutoencoderSpec.class);
+      AutoencoderSpec spec = JSON.readValue(json, AutoencoderSpec.class);
+      if (spec == null) {
+        // Jackson reads the JSON literal null (and empty text) as no object at all.
+        throw new InvalidSpecException("spec must be a JSON object describing the model, found JSON null or nothing");
+      }
+      return spec;
     } catch (JsonProcessingException e) {
       Throwable cause = e.getCause();
       if (cause instanceof InvalidSpecException ise) {

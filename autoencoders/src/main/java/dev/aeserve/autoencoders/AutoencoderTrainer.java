@@ -94,7 +94,7 @@ public final class AutoencoderTrainer {
     double seconds = (System.nanoTime() - started) / 1e9;
     TrainingMetrics metrics = new TrainingMetrics(spec.loss(), result.finalTrainLoss(), scored.mse,
         spec.loss().equals("bce") ? scored.bce : null, training.rows(), heldOut.rows(), config.epochs(), seconds,
-        config.engine(), kind.id(), meanScore);
+        config.engine(), kind.id(), meanScore, goldenBatch(spec, heldOut, heldOutLabels, scored.scores, kind));
     Calibration calibration = spec.family().serves(Rpc.RECONSTRUCT)
         ? calibrator.fromScores(scored.scores, kind) : null;
     // The version records the domain it was trained on, so rows far from it can be told apart.
@@ -103,6 +103,31 @@ public final class AutoencoderTrainer {
   }
 
   private record HeldOut(double mse, double bce, float[] scores) {}
+
+  /**
+   * The first held-out rows (already in random order) as the version's golden batch, with the
+   * mean of their scores as the trained artifact computed them, so warm-up can check a loaded
+   * version reproduces them.
+   */
+  private static GoldenBatch goldenBatch(AutoencoderSpec spec, Matrix heldOut, int[] labels, float[] scores,
+      ScoreKind kind) {
+    int rows = Math.min(heldOut.rows(), Math.max(1, Math.min(GoldenBatch.TRAINED_ROWS,
+        GoldenBatch.MAX_VALUES / heldOut.cols())));
+    float[][] kept = new float[rows][];
+    double mean = 0;
+    for (int r = 0; r < rows; r++) {
+      kept[r] = heldOut.row(r);
+      mean += scores[r] / (double) rows;
+    }
+    java.util.List<String> names = null;
+    if (labels != null) {
+      names = new java.util.ArrayList<>();
+      for (int r = 0; r < rows; r++) {
+        names.add(spec.conditionLabels().get(labels[r]));
+      }
+    }
+    return new GoldenBatch(kept, names, kind.id(), mean);
+  }
 
   /** Held-out MSE, BCE (over all elements; autorec: observed ratings only) and default scores. */
   private static HeldOut score(Autoencoder model, Matrix heldOut, int[] labels) {

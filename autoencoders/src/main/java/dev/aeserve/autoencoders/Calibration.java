@@ -37,12 +37,62 @@ public record Calibration(double threshold, String scoreKind, String method, dou
     scoreKind = Objects.requireNonNullElse(scoreKind, "").toLowerCase(Locale.ROOT);
     method = Objects.requireNonNullElse(method, "").toLowerCase(Locale.ROOT);
     if (!SCORE_KINDS.contains(scoreKind)) {
-      throw new InvalidSpecException("calibration scoreKind must be one of " + SCORE_KINDS + ", got '" + scoreKind + "'");
+      throw new InvalidSpecException("calibration scoreKind must be one of " + SCORE_KINDS + ", got '"
+          + Texts.capped(scoreKind) + "'");
     }
     if (!METHODS.contains(method)) {
-      throw new InvalidSpecException("calibration method must be one of " + METHODS + ", got '" + method + "'");
+      throw new InvalidSpecException("calibration method must be one of " + METHODS + ", got '" + Texts.capped(method)
+          + "'");
+    }
+    if (method.equals("percentile") && !(parameter > 0 && parameter <= 100)) {
+      throw new InvalidSpecException("calibration parameter of method percentile must be in (0, 100], got " + parameter);
+    }
+    if (!Double.isFinite(parameter)) {
+      throw new InvalidSpecException("calibration parameter must be finite, got " + parameter);
+    }
+    if (sampleCount < 1) {
+      throw new InvalidSpecException("calibration sampleCount must be >= 1 (the held-out rows it was computed from), got "
+          + sampleCount);
+    }
+    if (quantiles != null) {
+      for (Map.Entry<String, Double> q : quantiles.entrySet()) {
+        requireQuantile(q.getKey(), q.getValue());
+      }
     }
     quantiles = quantiles == null ? null : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(quantiles));
+  }
+
+  private static void requireQuantile(String key, Double value) {
+    double at;
+    try {
+      at = Double.parseDouble(key);
+    } catch (NumberFormatException e) {
+      at = Double.NaN;
+    }
+    if (!(at >= 0 && at <= 1)) {
+      throw new InvalidSpecException("calibration quantiles are keyed by a number in [0, 1] such as \"0.99\"; a key is "
+          + "not");
+    }
+    if (value == null || !Double.isFinite(value)) {
+      throw new InvalidSpecException("calibration quantile " + at + " must be a finite score, got " + value);
+    }
+  }
+
+  /**
+   * Checks the calibration can apply to a version of {@code spec}: its score kind is one the
+   * family computes (neg_elbo only for variational families).
+   */
+  public Calibration requireFits(AutoencoderSpec spec) {
+    if (!spec.canScore(ScoreKind.fromId(scoreKind))) {
+      throw new InvalidSpecException("calibration scoreKind " + scoreKind + " is not a score family '"
+          + spec.family().id() + "' computes" + (scoreKind.equals("neg_elbo")
+          ? "; neg_elbo needs a variational family (vae, cvae, multvae)" : ""));
+    }
+    if (!spec.family().serves(Rpc.RECONSTRUCT)) {
+      throw new InvalidSpecException("family '" + spec.family().id() + "' does not serve Reconstruct, so a calibration "
+          + "has nothing to apply to");
+    }
+    return this;
   }
 
   /** A calibration without recorded quantiles. */
@@ -77,7 +127,11 @@ public record Calibration(double threshold, String scoreKind, String method, dou
       return null;
     }
     try {
-      return JSON.readValue(json, Calibration.class);
+      Calibration c = JSON.readValue(json, Calibration.class);
+      if (c == null) {
+        throw new InvalidSpecException("calibration must be a JSON object, found JSON null");
+      }
+      return c;
     } catch (JsonProcessingException e) {
       if (e.getCause() instanceof InvalidSpecException ise) {
         throw ise;

@@ -21,16 +21,25 @@ import java.util.Objects;
  * @param scoreKind the Reconstruct score the held-out rows were scored with (the spec's default)
  * @param heldOutMeanScore the mean of those scores; for autorec heldOutMse and the scores count
  *     observed ratings only
+ * @param goldenBatch up to {@link GoldenBatch#TRAINED_ROWS} of the held-out rows with their mean
+ *     score on the trained artifact: what the version's warm-up runs and checks
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record TrainingMetrics(String loss, double finalTrainLoss, double heldOutMse, Double heldOutBce,
     int rowsTrained, int rowsHeldOut, int epochs, double seconds, EngineKind engine, String scoreKind,
-    Double heldOutMeanScore) {
+    Double heldOutMeanScore, GoldenBatch goldenBatch) {
 
   /** Metrics without the held-out score summary. */
   public TrainingMetrics(String loss, double finalTrainLoss, double heldOutMse, Double heldOutBce,
       int rowsTrained, int rowsHeldOut, int epochs, double seconds, EngineKind engine) {
-    this(loss, finalTrainLoss, heldOutMse, heldOutBce, rowsTrained, rowsHeldOut, epochs, seconds, engine, null, null);
+    this(loss, finalTrainLoss, heldOutMse, heldOutBce, rowsTrained, rowsHeldOut, epochs, seconds, engine, null, null,
+        null);
+  }
+
+  /** These metrics with another golden batch (or none). */
+  public TrainingMetrics withGoldenBatch(GoldenBatch batch) {
+    return new TrainingMetrics(loss, finalTrainLoss, heldOutMse, heldOutBce, rowsTrained, rowsHeldOut, epochs, seconds,
+        engine, scoreKind, heldOutMeanScore, batch);
   }
 
   private static final ObjectMapper JSON = new ObjectMapper()

@@ -17,9 +17,26 @@ final class VersionsCommand {
     for (VersionInfo v : versions) {
       System.out.println(Table.row(Integer.toString(v.getVersion()), v.getState().name().replace("VERSION_STATE_", ""),
           Long.toString(v.getSizeBytes()), v.getArtifactSha256().substring(0, Math.min(12, v.getArtifactSha256().length())),
-          v.getCreatedBy(), Table.time(v.getCreatedAt()), String.join(",", v.getAliasesList()), v.getMetricsJson()));
+          v.getCreatedBy(), Table.time(v.getCreatedAt()), String.join(",", v.getAliasesList()), withoutGoldenRows(v.getMetricsJson())));
     }
   }
+
+  /** The metrics for a table cell: the golden batch's rows (up to 64 of them) shown as a count. */
+  static String withoutGoldenRows(String metricsJson) {
+    try {
+      com.fasterxml.jackson.databind.JsonNode doc = JSON.readTree(metricsJson);
+      if (doc != null && doc.isObject() && doc.path("goldenBatch").path("rows").isArray()) {
+        var golden = (com.fasterxml.jackson.databind.node.ObjectNode) doc.get("goldenBatch");
+        golden.put("rows", golden.get("rows").size() + " rows");
+        return doc.toString();
+      }
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      // shown as stored
+    }
+    return metricsJson;
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
   @Command(name = "list", mixinStandardHelpOptions = true, description = "List a model's versions, oldest first.")
   static final class ListVersions implements Runnable {

@@ -33,11 +33,11 @@ final class JsonDocuments {
       String found = node == null || node.isMissingNode() ? "nothing" : "a JSON " + node.getNodeType().name().toLowerCase();
       throw new InvalidRegistryRequestException(what + " must be a JSON object, found " + found);
     }
-    if (json.indexOf('\u0000') >= 0 || json.contains("\\u0000")) {
-      // Postgres jsonb cannot hold NUL characters.
-      throw new InvalidRegistryRequestException(what + " must not contain NUL characters");
+    if (json.contains("\\u0000")) {
+      // Postgres jsonb refuses the escaped NUL too, inside any string of the document.
+      throw new InvalidRegistryRequestException(what + " must not contain NUL characters (\\u0000)");
     }
-    return json;
+    return StorableText.require(what, json);
   }
 
   static ObjectNode object() {

@@ -3,6 +3,7 @@ package dev.aeserve.registry;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedSet;
 import java.util.function.Consumer;
 
 /**
@@ -98,6 +99,14 @@ public interface ModelRegistry {
    *     is no longer READY
    */
   Optional<TrafficSplit> rollback(String model, String actor);
+
+  /**
+   * The versions the routing that {@link #rollback} would restore sends traffic to (primaries of
+   * weight above 0, shadows, aliases), changing nothing: what a server warms up before it rolls back.
+   *
+   * @throws VersionStateException when there is nothing to roll back
+   */
+  SortedSet<Integer> rollbackVersions(String model);
 
   /**
    * The quality gate tripped: {@code candidate}'s weight goes to 0, its share to the heaviest

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedSet;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
@@ -25,15 +26,11 @@ import javax.sql.DataSource;
  */
 public final class PostgresModelRegistry implements ModelRegistry, AutoCloseable {
 
-  /** Default refusal threshold for one artifact: 512 MiB. */
-  public static final long DEFAULT_MAX_ARTIFACT_BYTES = 512L * 1024 * 1024;
-
   private static final int MAX_EVENTS = 10_000;
   private static final int MAX_TEXT = 1_000;
 
   private final Transactor transactor;
   private final PostgresChangeFeed.ConnectionOpener feedConnections;
-  private final long maxArtifactBytes;
   private final ModelDao models = new ModelDao();
   private final VersionDao versions = new VersionDao();
   private final AliasDao aliases = new AliasDao();
@@ -45,11 +42,7 @@ public final class PostgresModelRegistry implements ModelRegistry, AutoCloseable
 
   /** Over a {@link Database}'s pool; the change feed gets its own connection outside the pool. */
   public PostgresModelRegistry(Database database) {
-    this(database, DEFAULT_MAX_ARTIFACT_BYTES);
-  }
-
-  public PostgresModelRegistry(Database database, long maxArtifactBytes) {
-    this(requireNonNull(database, "database").dataSource(), database::openDedicatedConnection, maxArtifactBytes);
+    this(requireNonNull(database, "database").dataSource(), database::openDedicatedConnection);
   }
 
   /**
@@ -57,26 +50,20 @@ public final class PostgresModelRegistry implements ModelRegistry, AutoCloseable
    * {@code PGSimpleDataSource}); the change feed holds one of them for its lifetime.
    */
   public PostgresModelRegistry(DataSource dataSource) {
-    this(dataSource, dataSource, DEFAULT_MAX_ARTIFACT_BYTES);
+    this(dataSource, dataSource);
   }
 
   /**
    * @param dataSource where registry work gets its connections (usually a pool)
    * @param feedDataSource where the change feed gets the one connection it holds open
-   * @param maxArtifactBytes larger uploads are refused
    */
-  public PostgresModelRegistry(DataSource dataSource, DataSource feedDataSource, long maxArtifactBytes) {
-    this(dataSource, requireNonNull(feedDataSource, "feedDataSource")::getConnection, maxArtifactBytes);
+  public PostgresModelRegistry(DataSource dataSource, DataSource feedDataSource) {
+    this(dataSource, requireNonNull(feedDataSource, "feedDataSource")::getConnection);
   }
 
-  private PostgresModelRegistry(
-      DataSource dataSource, PostgresChangeFeed.ConnectionOpener feedConnections, long maxArtifactBytes) {
-    if (maxArtifactBytes < 1) {
-      throw new IllegalArgumentException("maxArtifactBytes must be positive, got " + maxArtifactBytes);
-    }
+  private PostgresModelRegistry(DataSource dataSource, PostgresChangeFeed.ConnectionOpener feedConnections) {
     this.transactor = new Transactor(requireNonNull(dataSource, "dataSource"));
     this.feedConnections = feedConnections;
-    this.maxArtifactBytes = maxArtifactBytes;
     SecureRandom salts = new SecureRandom();
     this.routing = new RoutingChanges(versions, aliases, new TrafficDao(), audit, salts::nextLong, this::recordChange);
   }
@@ -86,7 +73,7 @@ public final class PostgresModelRegistry implements ModelRegistry, AutoCloseable
     ModelNames.requireModelName(name);
     requireText("family", family);
     requireActor(actor);
-    String text = description == null ? "" : description;
+    String text = StorableText.require("description", description == null ? "" : description);
     return transactor.inTransaction("create model '" + name + "'", c -> {
       Model model = models.insert(c, name, family, text)
           .orElseThrow(() -> new ModelAlreadyExistsException("model '" + name + "' already exists"));
@@ -115,10 +102,6 @@ public final class PostgresModelRegistry implements ModelRegistry, AutoCloseable
     byte[] content = version.artifact();
     if (content.length == 0) {
       throw new InvalidRegistryRequestException("artifact is empty; upload the model's weights");
-    }
-    if (content.length > maxArtifactBytes) {
-      throw new InvalidRegistryRequestException(
-          "artifact is " + content.length + " bytes; the limit is " + maxArtifactBytes + " bytes");
     }
     String spec = JsonDocuments.requireObject("spec", version.specJson());
     String metrics = JsonDocuments.requireObject("metrics", version.metricsJson());
@@ -354,6 +337,13 @@ public final class PostgresModelRegistry implements ModelRegistry, AutoCloseable
         c -> routing.rollback(c, lockModel(c, model), actor));
   }
 
+  @Override
+  public SortedSet<Integer> rollbackVersions(String model) {
+    ModelNames.requireModelName(model);
+    return transactor.read("plan the rollback of '" + model + "'",
+        c -> routing.rollbackVersions(c, requireModel(c, model)));
+  }
+
   /**
    * Idempotent: when {@code candidate} is not a primary of weight above 0 (another server tripped it
    * first, or the split changed), nothing changes and the current split is returned.
@@ -464,6 +454,7 @@ public final class PostgresModelRegistry implements ModelRegistry, AutoCloseable
     if (value == null || value.isBlank()) {
       throw new InvalidRegistryRequestException(what + " is missing");
     }
+    StorableText.require(what, value);
     if (value.length() > MAX_TEXT) {
       throw new InvalidRegistryRequestException(what + " is longer than " + MAX_TEXT + " characters");
     }

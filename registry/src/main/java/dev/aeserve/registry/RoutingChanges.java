@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.LongSupplier;
@@ -135,11 +136,29 @@ final class RoutingChanges {
     return after;
   }
 
-  Optional<TrafficSplit> rollback(Connection c, Model m, String actor) throws SQLException {
+  /** The versions the routing a rollback would restore sends traffic to; changes nothing. */
+  SortedSet<Integer> rollbackVersions(Connection c, Model m) throws SQLException {
+    RoutingState target = rollbackTarget(c, m).getValue();
+    TreeSet<Integer> out = new TreeSet<>();
+    target.split().ifPresent(split -> {
+      split.primaries().stream().filter(arm -> arm.weight() > 0).forEach(arm -> out.add(arm.version()));
+      split.shadows().forEach(arm -> out.add(arm.version()));
+    });
+    target.aliases().values().stream().filter(Objects::nonNull).forEach(out::add);
+    return out;
+  }
+
+  private Map.Entry<RegistryEvent, RoutingState> rollbackTarget(Connection c, Model m) throws SQLException {
     RegistryEvent event = audit.latest(c, m.name(), AuditLog.ROUTING_CHANGES).orElseThrow(() ->
         new VersionStateException("model '" + m.name() + "' has no routing change ("
             + String.join(", ", AuditLog.ROUTING_CHANGES) + ") in its audit log: nothing to roll back"));
-    RoutingState target = RoutingState.fromJson(m.name(), JsonDocuments.read(event.detailsJson()).path("previous"));
+    return Map.entry(event, RoutingState.fromJson(m.name(), JsonDocuments.read(event.detailsJson()).path("previous")));
+  }
+
+  Optional<TrafficSplit> rollback(Connection c, Model m, String actor) throws SQLException {
+    Map.Entry<RegistryEvent, RoutingState> planned = rollbackTarget(c, m);
+    RegistryEvent event = planned.getKey();
+    RoutingState target = planned.getValue();
 
     TreeSet<Integer> needed = new TreeSet<>();
     target.split().ifPresent(split -> {

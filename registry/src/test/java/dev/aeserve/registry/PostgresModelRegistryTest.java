@@ -40,7 +40,7 @@ class PostgresModelRegistryTest {
   @BeforeAll
   static void openRegistry() {
     database = TestPostgres.openFreshDatabase();
-    registry = new PostgresModelRegistry(database, 1024 * 1024);
+    registry = new PostgresModelRegistry(database);
   }
 
   @AfterAll
@@ -152,12 +152,25 @@ class PostgresModelRegistryTest {
   }
 
   @Test
-  void emptyAndOversizedArtifactsAreRefused() {
+  void nulCharactersAreRefusedBeforeAnySqlRuns() {
+    assertThatThrownBy(() -> registry.createModel("nul-description", "ae", "a\u0000b", "alice"))
+        .isInstanceOf(InvalidRegistryRequestException.class).hasMessageContaining("description contains a NUL");
+    assertThatThrownBy(() -> registry.createModel("nul-actor", "ae", "", "al\u0000ice"))
+        .isInstanceOf(InvalidRegistryRequestException.class).hasMessageContaining("actor contains a NUL");
+    String name = newModel();
+    assertThatThrownBy(() -> registry.createVersion(
+            new NewVersion(name, SPEC, "{\"note\": \"a\\u0000b\"}", null, null, bytes("w"), null), "alice"))
+        .isInstanceOf(InvalidRegistryRequestException.class).hasMessageContaining("metrics must not contain NUL");
+    assertThat(registry.listModels()).extracting(Model::name).doesNotContain("nul-description", "nul-actor");
+    assertThat(registry.listVersions(name)).isEmpty();
+  }
+
+  @Test
+  void emptyArtifactsAndMissingParentsAreRefused() {
+    // The size limit is the server's (ServerConfig.maxArtifactBytes), enforced as bytes arrive.
     String name = newModel();
     assertThatThrownBy(() -> registry.createVersion(newVersion(name, new byte[0]), "alice"))
         .isInstanceOf(InvalidRegistryRequestException.class).hasMessageContaining("empty");
-    assertThatThrownBy(() -> registry.createVersion(newVersion(name, new byte[1024 * 1024 + 1]), "alice"))
-        .isInstanceOf(InvalidRegistryRequestException.class).hasMessageContaining("limit is 1048576 bytes");
     assertThatThrownBy(() -> registry.createVersion(
             new NewVersion(name, SPEC, null, null, 7, bytes("w"), null), "alice"))
         .isInstanceOf(RegistryNotFoundException.class).hasMessageContaining("parent version 7");

@@ -110,7 +110,8 @@ public final class AeServer implements AutoCloseable {
         .addService(UnparseableRequests.refuse(ServerInterceptors.intercept(
             new AutoencoderService(inference, metrics, Ticker.SYSTEM), Actor.interceptor())))
         .addService(UnparseableRequests.refuse(ServerInterceptors.intercept(
-            new RegistryService(registry, new UploadValidator(config.engine()), warmup, config.maxArtifactBytes()),
+            new RegistryService(registry, new UploadValidator(config.engine(), config.batching()), warmup,
+                config.maxArtifactBytes()),
             Actor.interceptor())))
         .addService(UnparseableRequests.refuse(
             ServerInterceptors.intercept(new RolloutService(registry, warmup, comparisons), Actor.interceptor())))
@@ -285,6 +286,11 @@ public final class AeServer implements AutoCloseable {
 
   public ServingMetrics metrics() {
     return metrics;
+  }
+
+  /** The quality gates' verdicts, for tests that wait for the gate to have judged. */
+  QualityGates qualityGates() {
+    return gates;
   }
 
   public Set<String> loadedVersions() {

@@ -42,7 +42,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
@@ -56,13 +55,6 @@ import org.slf4j.LoggerFactory;
  * <p>{@code -Daeserve.fuzz.requests=200000} runs longer; {@code -Daeserve.fuzz.seed=N} another
  * sequence. The sequence is deterministic for a seed, so a failure names the call index to replay.
  */
-@Disabled("""
-    Finds failures being fixed on other issue-10 branches (request path, registry uploads): INTERNAL for
-    matrices whose rows x cols overflows 32 bits (MatrixCodec/Matrix, rows or cols >= 2^31), INTERNAL for
-    an upload header with artifact_size >= 2^31 (RegistryService.Upload's ByteArrayOutputStream), INTERNAL
-    for spec_json "null" (UploadValidator), INTERNAL for ReconstructStream batches that mix widths
-    (Rows.concat), UNAVAILABLE for a NUL byte in a model description (registry). Enable once they land;
-    until then run it with -Djunit.jupiter.conditions.deactivate=org.junit.*DisabledCondition""")
 class ApiFuzzTest {
 
   private static final int REQUESTS = Integer.getInteger("aeserve.fuzz.requests", 20_000);

@@ -42,8 +42,9 @@ class LimitsTableTest {
     SOURCES.put("magnitude of an input value", () -> (long) RequestLimits.MAX_ABS_INPUT);
     SOURCES.put("a caller's value quoted in an error message", () -> RequestLimits.MAX_ECHO);
     SOURCES.put("inbound message", defaults::maxMessageBytes);
-    SOURCES.put("artifact per upload (server", defaults::maxArtifactBytes);
-    SOURCES.put("artifact per upload (registry)", () -> PostgresModelRegistry.DEFAULT_MAX_ARTIFACT_BYTES);
+    SOURCES.put("artifact per upload", defaults::maxArtifactBytes);
+    SOURCES.put("rows in an uploaded golden batch", () -> dev.aeserve.autoencoders.GoldenBatch.MAX_ROWS);
+    SOURCES.put("values in an uploaded golden batch", () -> dev.aeserve.autoencoders.GoldenBatch.MAX_VALUES);
     SOURCES.put("rows waiting in one batch queue", () -> BatchPolicy.defaults().maxQueueRows());
     SOURCES.put("input width or latent size in a spec", () -> constant(AutoencoderSpec.class, "MAX_WIDTH"));
     SOURCES.put("model and alias names", LimitsTableTest::longestModelName);

@@ -211,7 +211,7 @@ class RolloutTest {
     f.client.createModel("golden", "ae", "");
     f.client.uploadVersion("golden", good.spec().toJson(), good.metrics().toJson(), null, good.weights());
     Matrix rows = SyntheticData.manifold(4, WIDTH, 8);
-    StringBuilder golden = new StringBuilder("{\"goldenBatch\":[");
+    StringBuilder golden = new StringBuilder("{\"goldenBatch\":{\"rows\":[");
     for (int r = 0; r < rows.rows(); r++) {
       golden.append(r == 0 ? "[" : ",[");
       for (int c = 0; c < WIDTH; c++) {
@@ -219,7 +219,7 @@ class RolloutTest {
       }
       golden.append(']');
     }
-    golden.append("]}");
+    golden.append("]}}");
     String tight = "{\"threshold\":1e-9,\"scoreKind\":\"mse\",\"method\":\"percentile\",\"parameter\":99,\"sampleCount\":4}";
     f.client.uploadVersion("golden", worse.spec().toJson(), golden.toString(), tight, worse.weights());
     assertThatThrownBy(() -> rollouts.promote(PromoteRequest.newBuilder().setModel("golden").setVersion(2).build()))
@@ -247,6 +247,47 @@ class RolloutTest {
   }
 
   @Test
+  void aGoldenBatchWhoseScoreIsNotWhatTrainingRecordedFailsTheWarmUp() {
+    f.client.createModel("recorded", "ae", "");
+    var golden = good.metrics().goldenBatch();
+    var wrong = good.metrics().withGoldenBatch(new dev.aeserve.autoencoders.GoldenBatch(golden.rows(), null,
+        golden.scoreKind(), golden.meanScore() * 10));
+    f.client.uploadVersion("recorded", good.spec().toJson(), wrong.toJson(), null, good.weights());
+    assertThatThrownBy(() -> rollouts.promote(PromoteRequest.newBuilder().setModel("recorded").setVersion(1).build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+          assertThat(e.getStatus().getDescription()).contains("is not the").contains("training recorded");
+        });
+    assertThat(f.client.listVersions("recorded").get(0).getState()).isEqualTo(VersionState.VERSION_STATE_FAILED);
+  }
+
+  @Test
+  void rollbackWarmsUpTheVersionItRoutesTo() throws Exception {
+    f.register("rolled", ServerFixture.tinyModel(WIDTH, 4));
+    f.register("rolled", good);
+    rollouts.setTraffic(split("rolled", 1, 100));
+    rollouts.promote(PromoteRequest.newBuilder().setModel("rolled").setVersion(2).build());
+    // Version 1 is no longer routed: it is unloaded, so the rollback has to load it again.
+    eventually(() -> !f.server.loadedVersions().contains("rolled:1"), Duration.ofSeconds(10));
+    String sha = f.client.listVersions("rolled").get(0).getArtifactSha256();
+    try (Connection c = f.database.dataSource().getConnection();
+        PreparedStatement ps = c.prepareStatement(
+            "UPDATE artifact SET content = set_byte(content, 40, (get_byte(content, 40) + 1) % 256) WHERE sha256 = ?")) {
+      ps.setString(1, sha);
+      assertThat(ps.executeUpdate()).isEqualTo(1);
+    }
+    assertThatThrownBy(() -> rollouts.rollback(RollbackRequest.newBuilder().setModel("rolled").build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+          assertThat(e.getStatus().getDescription()).contains("failed its warm-up").contains("left as it was");
+        });
+    TrafficInfo t = rollouts.getTraffic(GetTrafficRequest.newBuilder().setModel("rolled").build());
+    assertThat(t.getPrimariesList()).extracting(a -> a.getVersion() + "=" + a.getWeight()).containsExactly("2=100");
+    assertThat(f.client.listVersions("rolled").get(0).getState()).isEqualTo(VersionState.VERSION_STATE_FAILED);
+    assertThat(f.client.listEvents("rolled", 10)).extracting(e -> e.getAction()).doesNotContain("rollback");
+  }
+
+  @Test
   void theQualityGateTripsOnAWorseCandidateAndNotOnAnEqualOne() throws Exception {
     f.register("gated", good);
     f.register("gated", worse);
@@ -257,10 +298,21 @@ class RolloutTest {
     rollouts.setTraffic(split("gated", 1, 50, 3, 50).toBuilder().setGate(gate).build());
     // Rows from the distribution version 1 was trained on, past the rows it saw.
     Matrix x = SyntheticData.manifold(700, WIDTH, 1).slice(400, 700);
+    long servedByThree = 0;
     for (int i = 0; i < 300; i++) {
-      inference.reconstruct(reconstruct("gated", "e" + i, x.slice(i, i + 1)));
+      if (inference.reconstruct(reconstruct("gated", "e" + i, x.slice(i, i + 1))).getServedBy().getVersion() == 3) {
+        servedByThree++;
+      }
     }
-    Thread.sleep(300);
+    // Not "nothing happened after a pause": wait until the gate has judged every request version 3
+    // served, then check what it decided.
+    long judged = servedByThree;
+    assertThat(judged).isGreaterThanOrEqualTo(gate.getMinRequests());
+    eventually(() -> f.server.qualityGates().lastVerdict("gated", 3).filter(v -> v.requests() == judged).isPresent(),
+        Duration.ofSeconds(10));
+    var verdict = f.server.qualityGates().lastVerdict("gated", 3).orElseThrow();
+    assertThat(verdict.tripped()).isFalse();
+    assertThat(verdict.candidateMean()).isLessThanOrEqualTo(verdict.baselineMean() * 1.5);
     assertThat(rollouts.getTraffic(GetTrafficRequest.newBuilder().setModel("gated").build()).getPrimariesList())
         .extracting(a -> a.getVersion() + "=" + a.getWeight()).containsExactlyInAnyOrder("1=50", "3=50");
 

@@ -1,12 +1,8 @@
 package dev.aeserve.server.batching;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.aeserve.autoencoders.Rpc;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -14,13 +10,12 @@ import java.util.Objects;
 /**
  * Which {@link BatchPolicy} each queue gets. The most specific setting wins: the server's entry
  * for (model, RPC), then the server's entry for the model, then the spec's {@code batching}
- * object, then the server's default.
+ * block ({@link SpecBatching}), then the server's default. Knobs have the same names in all of
+ * them ({@link PolicyOverride#KEYS}).
  *
  * @param overrides keyed by {@code model} or {@code model/rpc} (rpc in lower case, e.g. {@code encode})
  */
 public record BatchingConfig(BatchPolicy defaults, Map<String, BatchPolicy> overrides) {
-
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   public BatchingConfig {
     Objects.requireNonNull(defaults, "defaults");
@@ -37,6 +32,12 @@ public record BatchingConfig(BatchPolicy defaults, Map<String, BatchPolicy> over
     return new BatchingConfig(defaults, m);
   }
 
+  /**
+   * The policy of a version's {@code rpc} queue.
+   *
+   * @throws dev.aeserve.autoencoders.InvalidSpecException when the spec's batching block is invalid
+   *     (uploads are checked, so only a version stored before the check can have one)
+   */
   public BatchPolicy policyFor(String model, Rpc rpc, String specJson) {
     BatchPolicy p = overrides.get(model + "/" + rpc.name().toLowerCase(Locale.ROOT));
     if (p != null) {
@@ -46,45 +47,21 @@ public record BatchingConfig(BatchPolicy defaults, Map<String, BatchPolicy> over
     if (p != null) {
       return p;
     }
-    BatchPolicy fromSpec = fromSpec(specJson, rpc);
-    return fromSpec != null ? fromSpec : defaults;
+    return specPolicy(SpecBatching.fromSpecJson(specJson), rpc);
   }
 
   /**
-   * Reads a spec's optional {@code batching} object, for example
-   * {@code {"maxBatchRows": 64, "maxQueueDelayMicros": 500, "encode": {"maxBatchRows": 256}}}.
-   * Keys left out take the server's default.
+   * The spec block's policy for {@code rpc} over the server's default.
+   *
+   * @throws dev.aeserve.autoencoders.InvalidSpecException when the knobs do not make a valid policy
    */
-  BatchPolicy fromSpec(String specJson, Rpc rpc) {
-    if (specJson == null) {
-      return null;
-    }
+  public BatchPolicy specPolicy(SpecBatching spec, Rpc rpc) {
     try {
-      JsonNode b = JSON.readTree(specJson).get("batching");
-      if (b == null || !b.isObject()) {
-        return null;
-      }
-      BatchPolicy p = apply(defaults, b);
-      JsonNode perRpc = b.get(rpc.name().toLowerCase(Locale.ROOT));
-      return perRpc != null && perRpc.isObject() ? apply(p, perRpc) : p;
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      return null;
+      return spec.policyFor(rpc, defaults);
+    } catch (IllegalArgumentException e) {
+      throw new dev.aeserve.autoencoders.InvalidSpecException("spec batching for " + rpc.displayName() + ": "
+          + e.getMessage());
     }
-  }
-
-  private static BatchPolicy apply(BatchPolicy base, JsonNode n) {
-    int rows = n.has("maxBatchRows") ? n.get("maxBatchRows").asInt() : base.maxBatchRows();
-    Duration delay = n.has("maxQueueDelayMicros") ? Duration.ofNanos(n.get("maxQueueDelayMicros").asLong() * 1000)
-        : base.maxQueueDelay();
-    int queue = n.has("maxQueueRows") ? n.get("maxQueueRows").asInt() : Math.max(base.maxQueueRows(), rows);
-    List<Integer> preferred = base.preferredBatchRows();
-    if (n.has("preferredBatchRows")) {
-      preferred = new ArrayList<>();
-      for (JsonNode x : n.get("preferredBatchRows")) {
-        preferred.add(x.asInt());
-      }
-    }
-    return new BatchPolicy(rows, delay, queue, preferred);
   }
 
   /**
@@ -96,25 +73,11 @@ public record BatchingConfig(BatchPolicy defaults, Map<String, BatchPolicy> over
     if (colon <= 0) {
       throw new IllegalArgumentException("batch policy '" + text + "' must look like MODEL[/RPC]:max_batch_rows=64,...");
     }
-    String key = text.substring(0, colon);
-    BatchPolicy p = base;
-    for (String kv : text.substring(colon + 1).split(",")) {
-      String[] parts = kv.split("=", 2);
-      if (parts.length != 2) {
-        throw new IllegalArgumentException("'" + kv + "' in batch policy '" + text + "' is not KEY=VALUE");
-      }
-      String v = parts[1].trim();
-      p = switch (parts[0].trim()) {
-        case "max_batch_rows" -> p.withMaxBatchRows(Integer.parseInt(v));
-        case "max_queue_delay" -> p.withMaxQueueDelay(parseDuration(v));
-        case "max_queue_rows" -> p.withMaxQueueRows(Integer.parseInt(v));
-        case "preferred" -> new BatchPolicy(p.maxBatchRows(), p.maxQueueDelay(), p.maxQueueRows(),
-            java.util.Arrays.stream(v.split("\\|")).map(Integer::valueOf).toList());
-        default -> throw new IllegalArgumentException("unknown batch policy key '" + parts[0]
-            + "'; use max_batch_rows, max_queue_delay, max_queue_rows or preferred");
-      };
+    try {
+      return Map.entry(text.substring(0, colon), PolicyOverride.fromText(text.substring(colon + 1)).applyTo(base));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("batch policy '" + text + "': " + e.getMessage(), e);
     }
-    return Map.entry(key, p);
   }
 
   /** {@code 500us}, {@code 2ms}, {@code 1s}, {@code 5m}, {@code 1h}, or ISO-8601 ({@code PT0.002S}). */

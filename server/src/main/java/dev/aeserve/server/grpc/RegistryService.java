@@ -1,7 +1,9 @@
 package dev.aeserve.server.grpc;
 
 import com.google.protobuf.Timestamp;
-import dev.aeserve.autoencoders.Calibration;
+import com.google.protobuf.ByteString;
+import dev.aeserve.autoencoders.AutoencoderSpec;
+import dev.aeserve.autoencoders.Texts;
 import dev.aeserve.autoencoders.Family;
 import dev.aeserve.proto.v1.AliasInfo;
 import dev.aeserve.proto.v1.ArchiveVersionRequest;
@@ -36,7 +38,6 @@ import dev.aeserve.server.LimitExceededException;
 import dev.aeserve.server.rollout.VersionWarmup;
 import dev.aeserve.server.runtime.UploadValidator;
 import io.grpc.stub.StreamObserver;
-import java.io.ByteArrayOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -102,7 +103,7 @@ public final class RegistryService extends ModelRegistryGrpc.ModelRegistryImplBa
   public void getVersion(GetVersionRequest req, StreamObserver<VersionInfo> out) {
     Calls.unary(out, () -> {
       int version = switch (req.getSelectorCase()) {
-        case VERSION -> req.getVersion();
+        case VERSION -> UnsignedFields.version("version", req.getVersion());
         case ALIAS -> registry.resolveAlias(req.getModel(), req.getAlias());
         case SELECTOR_NOT_SET -> throw new InvalidRequestException("set version or alias");
       };
@@ -126,8 +127,9 @@ public final class RegistryService extends ModelRegistryGrpc.ModelRegistryImplBa
       String actor = Actor.current();
       ModelNames.requireSettableAlias(req.getAlias());
       // An alias sends traffic: the version loads and passes its warm-up first, or the alias stays.
-      warmup.warm(registry.getVersion(req.getModel(), req.getVersion()), actor);
-      return toProto(registry.setAlias(req.getModel(), req.getAlias(), req.getVersion(), actor));
+      int version = UnsignedFields.version("version", req.getVersion());
+      warmup.warm(registry.getVersion(req.getModel(), version), actor);
+      return toProto(registry.setAlias(req.getModel(), req.getAlias(), version, actor));
     });
   }
 
@@ -142,25 +144,29 @@ public final class RegistryService extends ModelRegistryGrpc.ModelRegistryImplBa
   @Override
   public void recalibrate(RecalibrateRequest req, StreamObserver<VersionInfo> out) {
     Calls.unary(out, () -> {
-      Calibration.fromJson(req.getCalibrationJson());
       if (req.getCalibrationJson().isBlank()) {
         throw new InvalidRequestException("calibration_json is empty; send the new calibration");
       }
-      return toProto(registry.recalibrate(req.getModel(), req.getVersion(), req.getCalibrationJson(), Actor.current()),
+      int version = UnsignedFields.version("version", req.getVersion());
+      ModelVersion from = registry.getVersion(req.getModel(), version);
+      validator.validateCalibration(AutoencoderSpec.fromJson(from.specJson()), req.getCalibrationJson());
+      return toProto(registry.recalibrate(req.getModel(), version, req.getCalibrationJson(), Actor.current()),
           registry.listAliases(req.getModel()));
     });
   }
 
   @Override
   public void archiveVersion(ArchiveVersionRequest req, StreamObserver<VersionInfo> out) {
-    Calls.unary(out, () -> toProto(registry.archiveVersion(req.getModel(), req.getVersion(), Actor.current()),
+    Calls.unary(out, () -> toProto(registry.archiveVersion(req.getModel(), UnsignedFields.version("version",
+        req.getVersion()), Actor.current()),
         registry.listAliases(req.getModel())));
   }
 
   @Override
   public void listEvents(ListEventsRequest req, StreamObserver<ListEventsResponse> out) {
     Calls.unary(out, () -> {
-      int limit = req.getLimit() == 0 ? DEFAULT_EVENTS : Math.min(req.getLimit(), MAX_EVENTS);
+      int limit = req.getLimit() == 0 ? DEFAULT_EVENTS
+          : (int) Math.min(Integer.toUnsignedLong(req.getLimit()), MAX_EVENTS);
       Optional<String> model = req.getModel().isEmpty() ? Optional.empty() : Optional.of(req.getModel());
       ListEventsResponse.Builder b = ListEventsResponse.newBuilder();
       registry.events(model, limit).forEach(e -> b.addEvents(toProto(e)));
@@ -170,14 +176,17 @@ public final class RegistryService extends ModelRegistryGrpc.ModelRegistryImplBa
 
   /**
    * One upload stream. Bytes are held until the stream completes; only then, with every byte
-   * counted and hashed and the weights loaded once, does the registry see the version. A stream
-   * that breaks off calls {@link #onError} and nothing is written.
+   * counted and hashed and the documents and weights checked, does the registry see the version. A
+   * stream that breaks off calls {@link #onError} and nothing is written. Memory grows with the
+   * bytes that arrived, never with the size a header declares: chunks are kept as they came (a
+   * rope, no copies) and hashed on arrival.
    */
   private final class Upload implements StreamObserver<UploadVersionRequest> {
     private final StreamObserver<VersionInfo> out;
     private final String actor = Actor.current();
+    private final MessageDigest digest = sha256();
     private UploadHeader header;
-    private ByteArrayOutputStream weights;
+    private ByteString received = ByteString.EMPTY;
     private boolean done;
 
     Upload(StreamObserver<VersionInfo> out) {
@@ -195,21 +204,22 @@ public final class RegistryService extends ModelRegistryGrpc.ModelRegistryImplBa
             if (header != null) {
               throw new InvalidRequestException("upload sent a second header; send exactly one, first");
             }
-            header = msg.getHeader();
-            if (header.getArtifactSize() > maxArtifactBytes) {
-              throw new LimitExceededException("artifact of " + header.getArtifactSize() + " bytes is over the limit of "
-                  + maxArtifactBytes + " bytes");
+            // artifact_size is a uint64: compared and printed unsigned, so 2^63 and up are not negative.
+            if (Long.compareUnsigned(msg.getHeader().getArtifactSize(), maxArtifactBytes) > 0) {
+              throw new LimitExceededException("artifact of " + Long.toUnsignedString(msg.getHeader().getArtifactSize())
+                  + " bytes is over the limit of " + maxArtifactBytes + " bytes");
             }
-            weights = new ByteArrayOutputStream((int) Math.min(header.getArtifactSize(), 64L << 20));
+            header = msg.getHeader();
           }
           case CHUNK -> {
             if (header == null) {
               throw new InvalidRequestException("upload sent weights before its header; send the header first");
             }
-            if ((long) weights.size() + msg.getChunk().size() > maxArtifactBytes) {
+            if ((long) received.size() + msg.getChunk().size() > maxArtifactBytes) {
               throw new LimitExceededException("artifact is over the limit of " + maxArtifactBytes + " bytes");
             }
-            msg.getChunk().writeTo(weights);
+            received = received.concat(msg.getChunk());
+            digest.update(msg.getChunk().asReadOnlyByteBuffer());
           }
           case PART_NOT_SET -> throw new InvalidRequestException("upload message has neither header nor chunk");
         }
@@ -222,7 +232,7 @@ public final class RegistryService extends ModelRegistryGrpc.ModelRegistryImplBa
     public void onError(Throwable t) {
       // The client gave up half way: drop what arrived; no version was created.
       done = true;
-      weights = null;
+      received = ByteString.EMPTY;
     }
 
     @Override
@@ -238,27 +248,29 @@ public final class RegistryService extends ModelRegistryGrpc.ModelRegistryImplBa
       if (header == null) {
         throw new InvalidRequestException("upload ended without a header");
       }
-      byte[] bytes = weights.toByteArray();
-      if (bytes.length != header.getArtifactSize()) {
-        throw new InvalidRequestException("upload ended after " + bytes.length + " of the "
-            + header.getArtifactSize() + " bytes its header announced; no version was created");
+      if (received.size() != header.getArtifactSize()) {
+        throw new InvalidRequestException("upload ended after " + received.size() + " of the "
+            + Long.toUnsignedString(header.getArtifactSize()) + " bytes its header announced; no version was created");
       }
       if (header.getArtifactSha256().isEmpty()) {
         throw new InvalidRequestException("upload header has no artifact_sha256");
       }
-      String received = sha256(bytes);
-      if (!received.equalsIgnoreCase(header.getArtifactSha256())) {
-        throw new InvalidRequestException("the uploaded bytes hash to sha256 " + received + ", the header announced "
-            + header.getArtifactSha256() + "; the upload was damaged on the way; no version was created");
+      String hash = HexFormat.of().formatHex(digest.digest());
+      if (!hash.equalsIgnoreCase(header.getArtifactSha256())) {
+        throw new InvalidRequestException("the uploaded bytes hash to sha256 " + hash + ", the header announced "
+            + Texts.capped(header.getArtifactSha256()) + "; the upload was damaged on the way; no version was created");
       }
+      byte[] bytes = received.toByteArray();
+      received = ByteString.EMPTY;
       Model model = registry.getModel(header.getModel());
-      validator.validate(model.family(), header.getSpecJson(), header.getCalibrationJson(), bytes);
+      validator.validate(model.family(), header.getSpecJson(), header.getMetricsJson(), header.getCalibrationJson(),
+          bytes);
       NewVersion v = new NewVersion(
           header.getModel(),
           header.getSpecJson(),
           header.getMetricsJson().isEmpty() ? "{}" : header.getMetricsJson(),
           header.getCalibrationJson().isEmpty() ? null : header.getCalibrationJson(),
-          header.hasParentVersion() ? header.getParentVersion() : null,
+          header.hasParentVersion() ? UnsignedFields.version("parent_version", header.getParentVersion()) : null,
           bytes,
           header.getArtifactSha256());
       return toProto(registry.createVersion(v, actor), List.of());
@@ -266,7 +278,7 @@ public final class RegistryService extends ModelRegistryGrpc.ModelRegistryImplBa
 
     private void fail(Throwable t) {
       done = true;
-      weights = null;
+      received = ByteString.EMPTY;
       out.onError(StatusMapper.toStatus(t));
     }
   }
@@ -325,9 +337,9 @@ public final class RegistryService extends ModelRegistryGrpc.ModelRegistryImplBa
     return b.build();
   }
 
-  private static String sha256(byte[] bytes) {
+  private static MessageDigest sha256() {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is missing from this JVM", e);
     }

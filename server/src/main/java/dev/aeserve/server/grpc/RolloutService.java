@@ -52,7 +52,7 @@ public final class RolloutService extends RolloutsGrpc.RolloutsImplBase {
       });
       shadows.keySet().forEach(v -> warmup.warm(registry.getVersion(req.getModel(), v), actor));
       TrafficSplit.QualityGate gate = req.hasGate()
-          ? new TrafficSplit.QualityGate(req.getGate().getMaxErrorIncreasePercent(), req.getGate().getMinRequests())
+          ? new TrafficSplit.QualityGate(req.getGate().getMaxErrorIncreasePercent(), UnsignedFields.count("gate.min_requests", req.getGate().getMinRequests()))
           : null;
       return toProto(registry.setTraffic(req.getModel(), primaries, shadows, gate, actor), "");
     });
@@ -70,20 +70,25 @@ public final class RolloutService extends RolloutsGrpc.RolloutsImplBase {
   @Override
   public void promote(PromoteRequest req, StreamObserver<TrafficInfo> out) {
     Calls.unary(out, () -> {
-      if (req.getVersion() == 0) {
-        throw new InvalidRequestException("version must be >= 1");
-      }
+      int version = UnsignedFields.version("version", req.getVersion());
       String actor = Actor.current();
-      warmup.warm(registry.getVersion(req.getModel(), req.getVersion()), actor);
+      warmup.warm(registry.getVersion(req.getModel(), version), actor);
       String alias = req.getAlias().isEmpty() ? null : req.getAlias();
-      return toProto(registry.promote(req.getModel(), req.getVersion(), alias, actor), req.getAlias());
+      return toProto(registry.promote(req.getModel(), version, alias, actor), req.getAlias());
     });
   }
 
   @Override
   public void rollback(RollbackRequest req, StreamObserver<TrafficInfo> out) {
     Calls.unary(out, () -> {
-      Optional<TrafficSplit> restored = registry.rollback(req.getModel(), Actor.current());
+      String actor = Actor.current();
+      // Like promote: what the restored routing sends traffic to loads and passes its warm-up
+      // first, or the routing stays. (A change landing between this and the rollback is still
+      // refused by the registry if it names a version that is no longer READY.)
+      for (int version : registry.rollbackVersions(req.getModel())) {
+        warmup.warm(registry.getVersion(req.getModel(), version), actor);
+      }
+      Optional<TrafficSplit> restored = registry.rollback(req.getModel(), actor);
       return restored.map(s -> toProto(s, "")).orElse(TrafficInfo.newBuilder().setModel(req.getModel()).build());
     });
   }
@@ -114,10 +119,8 @@ public final class RolloutService extends RolloutsGrpc.RolloutsImplBase {
   private static Map<Integer, Integer> arms(java.util.List<TrafficArm> arms, String field) {
     Map<Integer, Integer> out = new LinkedHashMap<>();
     for (TrafficArm a : arms) {
-      if (a.getVersion() == 0) {
-        throw new InvalidRequestException(field + ": version must be >= 1");
-      }
-      if (out.put(a.getVersion(), a.getWeight()) != null) {
+      int version = UnsignedFields.version(field + ": version", a.getVersion());
+      if (out.put(version, UnsignedFields.count(field + ": weight", a.getWeight())) != null) {
         throw new InvalidRequestException(field + " name version " + a.getVersion() + " twice");
       }
     }

@@ -4,12 +4,15 @@ import dev.aeserve.registry.ModelRegistry;
 import dev.aeserve.registry.TrafficSplit;
 import java.util.Comparator;
 import java.util.Locale;
+import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
@@ -27,7 +30,10 @@ public final class QualityGates implements AutoCloseable {
 
   private final ModelRegistry registry;
   private final Map<String, Arm> arms = new ConcurrentHashMap<>();
-  private final Map<String, Boolean> judging = new ConcurrentHashMap<>();
+  /** Per model: records not yet judged; the judge runs again until it has seen them all. */
+  private final Map<String, AtomicInteger> unjudged = new ConcurrentHashMap<>();
+  private final Map<String, TrafficSplit> latestSplit = new ConcurrentHashMap<>();
+  private final Map<String, Verdict> verdicts = new ConcurrentHashMap<>();
   private final ExecutorService judge = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "aeserve-quality-gate");
     t.setDaemon(true);
@@ -56,19 +62,37 @@ public final class QualityGates implements AutoCloseable {
     Arm arm = arms.computeIfAbsent(key(split, version), k -> new Arm());
     arm.requests.increment();
     arm.errorSum.add(meanScore);
-    if (judging.putIfAbsent(split.model(), Boolean.TRUE) == null) {
+    latestSplit.put(split.model(), split);
+    AtomicInteger pending = unjudged.computeIfAbsent(split.model(), m -> new AtomicInteger());
+    if (pending.getAndIncrement() == 0) {
       try {
-        judge.execute(() -> {
-          try {
-            judge(split);
-          } finally {
-            judging.remove(split.model());
-          }
-        });
+        judge.execute(() -> judgeUntilCaughtUp(split.model(), pending));
       } catch (RejectedExecutionException closed) {
-        judging.remove(split.model());
+        pending.set(0);
       }
     }
+  }
+
+  /**
+   * What the gate last decided about a candidate, once it had the gate's number of requests: the
+   * positive signal that it judged (tests wait for it instead of waiting for nothing to happen).
+   */
+  public record Verdict(Instant splitUpdatedAt, int candidate, long requests, double candidateMean,
+      double baselineMean, boolean tripped) {}
+
+  /** The latest verdict on {@code candidate} of {@code model}'s split, if the gate judged one. */
+  public Optional<Verdict> lastVerdict(String model, int candidate) {
+    return Optional.ofNullable(verdicts.get(model + ":" + candidate));
+  }
+
+  // Records that arrive while the judge runs are judged by another pass, so the last record of a
+  // burst is always judged (a verdict then covers every request served).
+  private void judgeUntilCaughtUp(String model, AtomicInteger pending) {
+    int seen;
+    do {
+      seen = pending.get();
+      judge(latestSplit.get(model));
+    } while (pending.addAndGet(-seen) > 0);
   }
 
   private void judge(TrafficSplit split) {
@@ -90,7 +114,10 @@ public final class QualityGates implements AutoCloseable {
         continue;
       }
       double limit = base.mean() * (1 + split.gate().maxErrorIncreasePercent() / 100);
-      if (c.mean() > limit) {
+      boolean trip = c.mean() > limit;
+      verdicts.put(split.model() + ":" + candidate.version(), new Verdict(split.updatedAt(), candidate.version(),
+          c.requests.sum(), c.mean(), base.mean(), trip));
+      if (trip) {
         String reason = String.format(Locale.ROOT,
             "mean reconstruction error %.6g over %d requests exceeds version %d's %.6g by more than %.1f%%",
             c.mean(), c.requests.sum(), heaviest.version(), base.mean(), split.gate().maxErrorIncreasePercent());

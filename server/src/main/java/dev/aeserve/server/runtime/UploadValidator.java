@@ -7,30 +7,63 @@ import dev.aeserve.autoencoders.Calibration;
 import dev.aeserve.autoencoders.EngineKind;
 import dev.aeserve.autoencoders.Family;
 import dev.aeserve.autoencoders.InvalidSpecException;
+import dev.aeserve.autoencoders.Rpc;
+import dev.aeserve.server.batching.BatchingConfig;
+import dev.aeserve.server.batching.SpecBatching;
 
 /**
- * Checks an upload before it becomes a version: the spec parses and names the model's family, the
- * calibration (if any) parses, and the weights really load under the spec. A version that exists
- * can therefore always be loaded, short of its artifact being altered afterwards.
+ * The one place a version's documents are checked before they are stored, on upload and on
+ * recalibration: the spec parses and names the model's family; its batching block makes a valid
+ * policy for every RPC the family serves; the calibration (if any) is in range and scores what the
+ * family computes; the metrics' golden batch (if any) fits the spec; and the weights really load
+ * under the spec. An accepted upload therefore always loads and serves, short of its artifact
+ * being altered afterwards or the server's batching defaults changing under it.
  */
 public final class UploadValidator {
 
   private final EngineKind engine;
+  private final BatchingConfig batching;
 
-  public UploadValidator(EngineKind engine) {
+  public UploadValidator(EngineKind engine, BatchingConfig batching) {
     this.engine = engine;
+    this.batching = batching;
   }
 
-  public AutoencoderSpec validate(String modelFamily, String specJson, String calibrationJson, byte[] weights) {
+  /** What an upload carries, parsed. */
+  public record ValidatedVersion(AutoencoderSpec spec, SpecBatching batching, Calibration calibration,
+      VersionMetrics metrics) {}
+
+  public ValidatedVersion validate(String modelFamily, String specJson, String metricsJson, String calibrationJson,
+      byte[] weights) {
     AutoencoderSpec spec = AutoencoderSpec.fromJson(specJson);
     Family family = Family.fromId(modelFamily);
     if (spec.family() != family) {
       throw new InvalidSpecException("spec family '" + spec.family().id() + "' does not match the model's family '"
           + family.id() + "'");
     }
-    Calibration.fromJson(calibrationJson);
-    try (Autoencoder ignored = Autoencoders.load(spec, weights, engine)) {
-      return spec;
+    SpecBatching specBatching = SpecBatching.fromSpecJson(specJson);
+    for (Rpc rpc : specBatching.perRpc().keySet()) {
+      if (!family.serves(rpc)) {
+        throw new InvalidSpecException("spec batching has a block for " + rpc.name().toLowerCase(java.util.Locale.ROOT)
+            + ", which family '" + family.id() + "' does not serve");
+      }
     }
+    for (Rpc rpc : family.servedRpcs()) {
+      batching.specPolicy(specBatching, rpc);
+    }
+    Calibration calibration = validateCalibration(spec, calibrationJson);
+    VersionMetrics metrics = VersionMetrics.fromJson(metricsJson);
+    if (metrics.goldenBatch() != null) {
+      metrics.goldenBatch().requireFits(spec);
+    }
+    try (Autoencoder ignored = Autoencoders.load(spec, weights, engine)) {
+      return new ValidatedVersion(spec, specBatching, calibration, metrics);
+    }
+  }
+
+  /** A calibration for a version of {@code spec}, or null for none. */
+  public Calibration validateCalibration(AutoencoderSpec spec, String calibrationJson) {
+    Calibration calibration = Calibration.fromJson(calibrationJson);
+    return calibration == null ? null : calibration.requireFits(spec);
   }
 }

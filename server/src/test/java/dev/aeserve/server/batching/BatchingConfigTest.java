@@ -30,7 +30,7 @@ class BatchingConfigTest {
         .withOverride("m", base.withMaxBatchRows(32))
         .withOverride(BatchingConfig.parseOverride("m/encode:max_batch_rows=8,max_queue_delay=1ms", base).getKey(),
             BatchingConfig.parseOverride("m/encode:max_batch_rows=8,max_queue_delay=1ms", base).getValue());
-    String spec = "{\"batching\": {\"maxBatchRows\": 64, \"decode\": {\"maxQueueDelayMicros\": 500}}}";
+    String spec = "{\"batching\": {\"max_batch_rows\": 64, \"decode\": {\"max_queue_delay\": \"500us\"}}}";
     assertThat(config.policyFor("m", Rpc.ENCODE, spec).maxBatchRows()).isEqualTo(8);
     assertThat(config.policyFor("m", Rpc.ENCODE, spec).maxQueueDelay()).isEqualTo(Duration.ofMillis(1));
     assertThat(config.policyFor("m", Rpc.DECODE, spec).maxBatchRows()).isEqualTo(32);
@@ -39,6 +39,32 @@ class BatchingConfigTest {
     assertThat(config.policyFor("other", Rpc.ENCODE, "{}")).isEqualTo(base);
     assertThatThrownBy(() -> BatchingConfig.parseOverride("m/encode:max_batch=8", base))
         .hasMessageContaining("unknown batch policy key 'max_batch'");
+  }
+
+  @Test
+  void theSpecBlockUsesTheCommandLinesNamesAndRefusesAnythingElse() {
+    BatchPolicy base = BatchPolicy.defaults();
+    SpecBatching block = SpecBatching.fromSpecJson("{\"batching\": {\"max_batch_rows\": 16, \"max_queue_rows\": 64,"
+        + " \"preferred\": [4, 8], \"encode\": {\"max_queue_delay\": \"2ms\"}}}");
+    assertThat(block.policyFor(Rpc.DECODE, base))
+        .isEqualTo(BatchingConfig.parseOverride("m:max_batch_rows=16,max_queue_rows=64,preferred=4|8", base).getValue());
+    assertThat(block.policyFor(Rpc.ENCODE, base).maxQueueDelay()).isEqualTo(Duration.ofMillis(2));
+    assertThat(SpecBatching.fromSpecJson("{\"family\": \"ae\"}")).isEqualTo(SpecBatching.NONE);
+    for (String[] bad : new String[][] {
+        {"{\"maxBatchRows\": 64}", "unknown key 'maxBatchRows' in batching"},
+        {"{\"encode\": {\"maxQueueDelayMicros\": 5}}", "unknown key 'maxQueueDelayMicros' in batching.encode"},
+        {"{\"max_batch_rows\": \"64\"}", "batching.max_batch_rows must be a whole number"},
+        {"{\"max_batch_rows\": 1.5}", "batching.max_batch_rows must be a whole number"},
+        {"{\"max_queue_delay\": \"soon\"}", "batching.max_queue_delay is not a duration"},
+        {"{\"preferred\": 8}", "batching.preferred must be an array"},
+        {"[]", "batching must be a JSON object"}}) {
+      assertThatThrownBy(() -> SpecBatching.fromSpecJson("{\"batching\": " + bad[0] + "}"))
+          .isInstanceOf(dev.aeserve.autoencoders.InvalidSpecException.class).hasMessageContaining(bad[1]);
+    }
+    assertThatThrownBy(() -> BatchingConfig.of(base).specPolicy(
+        SpecBatching.fromSpecJson("{\"batching\": {\"max_batch_rows\": 0}}"), Rpc.ENCODE))
+        .isInstanceOf(dev.aeserve.autoencoders.InvalidSpecException.class)
+        .hasMessageContaining("max_batch_rows must be >= 1, got 0");
   }
 
   @Test
