@@ -17,6 +17,7 @@ import dev.aeserve.server.grpc.UnparseableRequests;
 import dev.aeserve.server.inference.Inference;
 import dev.aeserve.server.metrics.ServingMetrics;
 import dev.aeserve.server.rollout.QualityGates;
+import dev.aeserve.server.rollout.Rollouts;
 import dev.aeserve.server.rollout.ShadowComparisons;
 import dev.aeserve.server.rollout.ShadowRunner;
 import dev.aeserve.server.rollout.VersionLifecycle;
@@ -96,7 +97,7 @@ public final class AeServer implements AutoCloseable {
     this.gates = new QualityGates(registry);
     Inference inference = new Inference(resolver, runtime, admission, shadows, gates);
     this.lifecycle = new VersionLifecycle(registry, runtime, config.unloadGrace());
-    VersionWarmup warmup = new VersionWarmup(registry, runtime);
+    Rollouts rollouts = new Rollouts(registry, new VersionWarmup(registry, runtime));
     if (config.authEnabled()) {
       if (tokens == null) {
         throw new IllegalArgumentException("authentication is on but the server was given no token store");
@@ -110,11 +111,11 @@ public final class AeServer implements AutoCloseable {
         .addService(UnparseableRequests.refuse(ServerInterceptors.intercept(
             new AutoencoderService(inference, metrics, Ticker.SYSTEM), Actor.interceptor())))
         .addService(UnparseableRequests.refuse(ServerInterceptors.intercept(
-            new RegistryService(registry, new UploadValidator(config.engine(), config.batching()), warmup,
+            new RegistryService(registry, new UploadValidator(config.engine(), config.batching()), rollouts,
                 config.maxArtifactBytes()),
             Actor.interceptor())))
         .addService(UnparseableRequests.refuse(
-            ServerInterceptors.intercept(new RolloutService(registry, warmup, comparisons), Actor.interceptor())))
+            ServerInterceptors.intercept(new RolloutService(registry, rollouts, comparisons), Actor.interceptor())))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .build();

@@ -28,14 +28,13 @@ import dev.aeserve.proto.v1.UploadVersionRequest;
 import dev.aeserve.proto.v1.VersionInfo;
 import dev.aeserve.registry.Alias;
 import dev.aeserve.registry.Model;
-import dev.aeserve.registry.ModelNames;
 import dev.aeserve.registry.ModelRegistry;
 import dev.aeserve.registry.ModelVersion;
 import dev.aeserve.registry.NewVersion;
 import dev.aeserve.registry.RegistryEvent;
 import dev.aeserve.server.InvalidRequestException;
 import dev.aeserve.server.LimitExceededException;
-import dev.aeserve.server.rollout.VersionWarmup;
+import dev.aeserve.server.rollout.Rollouts;
 import dev.aeserve.server.runtime.UploadValidator;
 import io.grpc.stub.StreamObserver;
 import java.security.MessageDigest;
@@ -55,13 +54,13 @@ public final class RegistryService extends ModelRegistryGrpc.ModelRegistryImplBa
 
   private final ModelRegistry registry;
   private final UploadValidator validator;
-  private final VersionWarmup warmup;
+  private final Rollouts rollouts;
   private final long maxArtifactBytes;
 
-  public RegistryService(ModelRegistry registry, UploadValidator validator, VersionWarmup warmup, long maxArtifactBytes) {
+  public RegistryService(ModelRegistry registry, UploadValidator validator, Rollouts rollouts, long maxArtifactBytes) {
     this.registry = registry;
     this.validator = validator;
-    this.warmup = warmup;
+    this.rollouts = rollouts;
     this.maxArtifactBytes = maxArtifactBytes;
   }
 
@@ -124,12 +123,9 @@ public final class RegistryService extends ModelRegistryGrpc.ModelRegistryImplBa
   @Override
   public void setAlias(SetAliasRequest req, StreamObserver<AliasInfo> out) {
     Calls.unary(out, () -> {
-      String actor = Actor.current();
-      ModelNames.requireSettableAlias(req.getAlias());
       // An alias sends traffic: the version loads and passes its warm-up first, or the alias stays.
       int version = UnsignedFields.version("version", req.getVersion());
-      warmup.warm(registry.getVersion(req.getModel(), version), actor);
-      return toProto(registry.setAlias(req.getModel(), req.getAlias(), version, actor));
+      return toProto(rollouts.setAlias(req.getModel(), req.getAlias(), version, Actor.current()));
     });
   }
 

@@ -15,11 +15,10 @@ import dev.aeserve.registry.ModelRegistry;
 import dev.aeserve.registry.TrafficSplit;
 import dev.aeserve.server.InvalidRequestException;
 import dev.aeserve.server.rollout.ShadowComparisons;
-import dev.aeserve.server.rollout.VersionWarmup;
+import dev.aeserve.server.rollout.Rollouts;
 import io.grpc.stub.StreamObserver;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * The Rollouts service: an adapter over the registry's splits, promotion and rollback. Every
@@ -29,12 +28,12 @@ import java.util.Optional;
 public final class RolloutService extends RolloutsGrpc.RolloutsImplBase {
 
   private final ModelRegistry registry;
-  private final VersionWarmup warmup;
+  private final Rollouts rollouts;
   private final ShadowComparisons comparisons;
 
-  public RolloutService(ModelRegistry registry, VersionWarmup warmup, ShadowComparisons comparisons) {
+  public RolloutService(ModelRegistry registry, Rollouts rollouts, ShadowComparisons comparisons) {
     this.registry = registry;
-    this.warmup = warmup;
+    this.rollouts = rollouts;
     this.comparisons = comparisons;
   }
 
@@ -43,18 +42,11 @@ public final class RolloutService extends RolloutsGrpc.RolloutsImplBase {
     Calls.unary(out, () -> {
       Map<Integer, Integer> primaries = arms(req.getPrimariesList(), "primaries");
       Map<Integer, Integer> shadows = arms(req.getShadowsList(), "shadows");
-      String actor = Actor.current();
-      registry.getModel(req.getModel());
-      primaries.forEach((v, w) -> {
-        if (w > 0) {
-          warmup.warm(registry.getVersion(req.getModel(), v), actor);
-        }
-      });
-      shadows.keySet().forEach(v -> warmup.warm(registry.getVersion(req.getModel(), v), actor));
       TrafficSplit.QualityGate gate = req.hasGate()
-          ? new TrafficSplit.QualityGate(req.getGate().getMaxErrorIncreasePercent(), UnsignedFields.count("gate.min_requests", req.getGate().getMinRequests()))
+          ? new TrafficSplit.QualityGate(req.getGate().getMaxErrorIncreasePercent(),
+              UnsignedFields.count("gate.min_requests", req.getGate().getMinRequests()))
           : null;
-      return toProto(registry.setTraffic(req.getModel(), primaries, shadows, gate, actor), "");
+      return toProto(rollouts.setTraffic(req.getModel(), primaries, shadows, gate, Actor.current()), "");
     });
   }
 
@@ -71,26 +63,15 @@ public final class RolloutService extends RolloutsGrpc.RolloutsImplBase {
   public void promote(PromoteRequest req, StreamObserver<TrafficInfo> out) {
     Calls.unary(out, () -> {
       int version = UnsignedFields.version("version", req.getVersion());
-      String actor = Actor.current();
-      warmup.warm(registry.getVersion(req.getModel(), version), actor);
       String alias = req.getAlias().isEmpty() ? null : req.getAlias();
-      return toProto(registry.promote(req.getModel(), version, alias, actor), req.getAlias());
+      return toProto(rollouts.promote(req.getModel(), version, alias, Actor.current()), req.getAlias());
     });
   }
 
   @Override
   public void rollback(RollbackRequest req, StreamObserver<TrafficInfo> out) {
-    Calls.unary(out, () -> {
-      String actor = Actor.current();
-      // Like promote: what the restored routing sends traffic to loads and passes its warm-up
-      // first, or the routing stays. (A change landing between this and the rollback is still
-      // refused by the registry if it names a version that is no longer READY.)
-      for (int version : registry.rollbackVersions(req.getModel())) {
-        warmup.warm(registry.getVersion(req.getModel(), version), actor);
-      }
-      Optional<TrafficSplit> restored = registry.rollback(req.getModel(), actor);
-      return restored.map(s -> toProto(s, "")).orElse(TrafficInfo.newBuilder().setModel(req.getModel()).build());
-    });
+    Calls.unary(out, () -> rollouts.rollback(req.getModel(), Actor.current()).map(s -> toProto(s, ""))
+        .orElse(TrafficInfo.newBuilder().setModel(req.getModel()).build()));
   }
 
   @Override
