@@ -564,7 +564,11 @@ type ShadowComparison struct {
 	// Shadow copies dropped because the shadow queue was full (shadows are shed first under load).
 	Shed uint64 `protobuf:"varint,5,opt,name=shed,proto3" json:"shed,omitempty"`
 	// Shadow calls that failed (the primary's answer is never affected).
-	Failed        uint64 `protobuf:"varint,6,opt,name=failed,proto3" json:"failed,omitempty"`
+	Failed uint64 `protobuf:"varint,6,opt,name=failed,proto3" json:"failed,omitempty"`
+	// Calls chosen for a shadow copy (by the shadow's weight), and those whose copy completed. Each
+	// sampled call ends completed, shed or failed; the difference is copies still running.
+	Sampled       uint64 `protobuf:"varint,7,opt,name=sampled,proto3" json:"sampled,omitempty"`
+	Completed     uint64 `protobuf:"varint,8,opt,name=completed,proto3" json:"completed,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -637,6 +641,20 @@ func (x *ShadowComparison) GetShed() uint64 {
 func (x *ShadowComparison) GetFailed() uint64 {
 	if x != nil {
 		return x.Failed
+	}
+	return 0
+}
+
+func (x *ShadowComparison) GetSampled() uint64 {
+	if x != nil {
+		return x.Sampled
+	}
+	return 0
+}
+
+func (x *ShadowComparison) GetCompleted() uint64 {
+	if x != nil {
+		return x.Completed
 	}
 	return 0
 }
@@ -725,14 +743,16 @@ const file_aeserve_v1_rollout_proto_rawDesc = "" +
 	"\x05count\x18\x01 \x01(\x04R\x05count\x12\x12\n" +
 	"\x04mean\x18\x02 \x01(\x01R\x04mean\x12\x10\n" +
 	"\x03p50\x18\x03 \x01(\x01R\x03p50\x12\x10\n" +
-	"\x03p99\x18\x04 \x01(\x01R\x03p99\"\xb9\x02\n" +
+	"\x03p99\x18\x04 \x01(\x01R\x03p99\"\xf1\x02\n" +
 	"\x10ShadowComparison\x12'\n" +
 	"\x0fprimary_version\x18\x01 \x01(\rR\x0eprimaryVersion\x12%\n" +
 	"\x0eshadow_version\x18\x02 \x01(\rR\rshadowVersion\x12c\n" +
 	"\x1freconstruction_error_difference\x18\x03 \x01(\v2\x1b.aeserve.v1.DifferenceStatsR\x1dreconstructionErrorDifference\x12D\n" +
 	"\x0flatent_distance\x18\x04 \x01(\v2\x1b.aeserve.v1.DifferenceStatsR\x0elatentDistance\x12\x12\n" +
 	"\x04shed\x18\x05 \x01(\x04R\x04shed\x12\x16\n" +
-	"\x06failed\x18\x06 \x01(\x04R\x06failed\"W\n" +
+	"\x06failed\x18\x06 \x01(\x04R\x06failed\x12\x18\n" +
+	"\asampled\x18\a \x01(\x04R\asampled\x12\x1c\n" +
+	"\tcompleted\x18\b \x01(\x04R\tcompleted\"W\n" +
 	"\x15CompareShadowResponse\x12>\n" +
 	"\vcomparisons\x18\x01 \x03(\v2\x1c.aeserve.v1.ShadowComparisonR\vcomparisons2\xee\x02\n" +
 	"\bRollouts\x12D\n" +

@@ -162,18 +162,20 @@ class RolloutTest {
     for (int i = 0; i < 300; i++) {
       inference.reconstruct(reconstruct("shadowed", "s" + i, x.slice(0, 1)));
     }
-    // Shadow copies finish after their primaries answered: wait until the count stops moving.
-    long settled = -1;
-    long now = comparison("shadowed").getReconstructionErrorDifference().getCount();
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (now != settled && System.nanoTime() < deadline) {
-      settled = now;
-      Thread.sleep(300);
-      now = comparison("shadowed").getReconstructionErrorDifference().getCount();
-    }
-    assertThat(comparison("shadowed").getShed()).isZero();
-    long share = now - base;
-    assertThat(share).isBetween(60L, 120L);
+    // Shadow copies finish after their primaries answered: wait until every sampled copy has
+    // ended (completed, shed or failed), a positive signal rather than a pause.
+    long sampledBefore = c.getSampled();
+    eventually(() -> {
+      ShadowComparison now = comparison("shadowed");
+      return now.getSampled() == now.getCompleted() + now.getShed() + now.getFailed();
+    }, Duration.ofSeconds(30));
+    ShadowComparison after = comparison("shadowed");
+    long sampled = after.getSampled() - sampledBefore;
+    assertThat(sampled).isBetween(60L, 120L);
+    assertThat(after.getShed()).isZero();
+    assertThat(after.getFailed()).isZero();
+    // One row per call: every sampled call's row was compared.
+    assertThat(after.getReconstructionErrorDifference().getCount() - base).isEqualTo(sampled);
   }
 
   private static ShadowComparison comparison(String model) {

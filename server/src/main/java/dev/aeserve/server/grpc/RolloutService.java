@@ -85,6 +85,8 @@ public final class RolloutService extends RolloutsGrpc.RolloutsImplBase {
             .setShadowVersion(c.shadowVersion())
             .setReconstructionErrorDifference(stats(c.errorDifference()))
             .setLatentDistance(stats(c.latentDistance()))
+            .setSampled(c.sampled())
+            .setCompleted(c.completed())
             .setShed(c.shed())
             .setFailed(c.failed()));
       }

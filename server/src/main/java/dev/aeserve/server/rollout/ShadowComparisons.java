@@ -15,6 +15,9 @@ public final class ShadowComparisons {
     final int shadow;
     final DifferenceStats errorDifference = new DifferenceStats();
     final DifferenceStats latentDistance = new DifferenceStats();
+    /** Calls chosen for a copy; each ends as exactly one of completed, shed or failed. */
+    final AtomicLong sampled = new AtomicLong();
+    final AtomicLong completed = new AtomicLong();
     final AtomicLong shed = new AtomicLong();
     final AtomicLong failed = new AtomicLong();
 
@@ -24,9 +27,12 @@ public final class ShadowComparisons {
     }
   }
 
-  /** A pair's figures, for the API. */
+  /**
+   * A pair's figures, for the API. {@code sampled - completed - shed - failed} copies are still
+   * running.
+   */
   public record Comparison(int primaryVersion, int shadowVersion, DifferenceStatsView errorDifference,
-      DifferenceStatsView latentDistance, long shed, long failed) {}
+      DifferenceStatsView latentDistance, long sampled, long completed, long shed, long failed) {}
 
   private final Map<String, Map<String, Pair>> byModel = new ConcurrentHashMap<>();
 
@@ -38,7 +44,8 @@ public final class ShadowComparisons {
   public List<Comparison> of(String model) {
     List<Comparison> out = new ArrayList<>();
     byModel.getOrDefault(model, Map.of()).values().forEach(p -> out.add(new Comparison(p.primary, p.shadow,
-        p.errorDifference.summary(), p.latentDistance.summary(), p.shed.get(), p.failed.get())));
+        p.errorDifference.summary(), p.latentDistance.summary(), p.sampled.get(), p.completed.get(), p.shed.get(),
+        p.failed.get())));
     out.sort((a, b) -> a.primaryVersion() != b.primaryVersion()
         ? Integer.compare(a.primaryVersion(), b.primaryVersion())
         : Integer.compare(a.shadowVersion(), b.shadowVersion()));

@@ -75,10 +75,12 @@ public final class ShadowRunner implements AutoCloseable {
       return;
     }
     ShadowComparisons.Pair pair = comparisons.pair(primary.version().model(), primary.version().version(), arm.version());
+    pair.sampled.incrementAndGet();
     try {
       executor.execute(() -> {
         try {
           compare.run();
+          pair.completed.incrementAndGet();
         } catch (RuntimeException e) {
           pair.failed.incrementAndGet();
           log.debug("shadow {} of {} failed", arm.version(), primary.version().model(), e);
