@@ -67,7 +67,14 @@ class MetricsCardinalityTest {
   void tenThousandCallsForRandomUnknownNamesAddOneSeries() throws Exception {
     float[][] rows = SyntheticData.manifold(2, WIDTH, 5).toArray();
     f.client.encode(ModelSelector.model("counted-ae"), rows);
+    // The outcome is counted just after the answer is sent: wait for it rather than race it.
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
     String before = f.server.metrics().scrape();
+    while (series(before, "aeserve_requests_total").stream().noneMatch(s -> s.contains("model=\"counted-ae\""))
+        && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+      before = f.server.metrics().scrape();
+    }
     assertThat(series(before, "aeserve_requests_total"))
         .anySatisfy(s -> assertThat(s).contains("model=\"counted-ae\"").contains("version=\"1\""));
 
@@ -105,14 +112,21 @@ class MetricsCardinalityTest {
       for (Future<List<String>> d : done) {
         names.addAll(d.get(5, TimeUnit.MINUTES));
       }
+      String unresolved = "{code=\"NOT_FOUND\",model=\"" + ServingMetrics.UNRESOLVED + "\",rpc=\"encode\",version=\""
+          + ServingMetrics.UNRESOLVED + "\"}";
+      double counted = value(before, "aeserve_requests_total", unresolved);
+      // The last calls' outcomes are counted just after their answers: wait for all of them.
       String after = f.server.metrics().scrape();
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (value(after, "aeserve_requests_total", unresolved) - counted < UNKNOWN_CALLS && System.nanoTime() < until) {
+        Thread.onSpinWait();
+        after = f.server.metrics().scrape();
+      }
       for (String family : List.of("aeserve_requests_total", "aeserve_request_seconds_count")) {
         Set<String> added = new TreeSet<>(series(after, family));
         added.removeAll(series(before, family));
         assertThat(added).as(family).hasSizeLessThanOrEqualTo(1);
       }
-      String unresolved = "{code=\"NOT_FOUND\",model=\"" + ServingMetrics.UNRESOLVED + "\",rpc=\"encode\",version=\""
-          + ServingMetrics.UNRESOLVED + "\"}";
       assertThat(value(after, "aeserve_requests_total", unresolved) - value(before, "aeserve_requests_total", unresolved))
           .isEqualTo(UNKNOWN_CALLS);
       assertThat(names).hasSize(UNKNOWN_CALLS).noneMatch(after::contains);
