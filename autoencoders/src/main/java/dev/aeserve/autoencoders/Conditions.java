@@ -100,7 +100,7 @@ public final class Conditions {
     }
     int i = names.indexOf(label);
     if (i < 0) {
-      throw new InvalidInputException("unknown condition label '" + label + "'; the model knows "
+      throw new InvalidInputException("unknown condition label '" + Texts.capped(label) + "'; the model knows "
           + String.join(", ", names));
     }
     return i;

@@ -9,6 +9,7 @@ import dev.aeserve.autoencoders.Matrix;
 import dev.aeserve.autoencoders.Recommendations;
 import dev.aeserve.autoencoders.Rpc;
 import dev.aeserve.autoencoders.ScoreKind;
+import dev.aeserve.autoencoders.Texts;
 import dev.aeserve.server.LatentSpaceMismatchException;
 import dev.aeserve.server.batching.Lane;
 import dev.aeserve.server.rollout.QualityGates;
@@ -20,7 +21,6 @@ import dev.aeserve.server.runtime.Admission;
 import dev.aeserve.server.runtime.Lanes;
 import dev.aeserve.server.runtime.ModelRuntime;
 import dev.aeserve.server.runtime.RecommendTask;
-import dev.aeserve.server.runtime.RequestLimits;
 import dev.aeserve.server.runtime.Rows;
 import dev.aeserve.server.runtime.SampleTask;
 import dev.aeserve.server.runtime.ServableVersion;
@@ -82,7 +82,8 @@ public final class Inference {
       ServableVersion s = route(model, Rpc.DECODE, call);
       String expected = s.latentFingerprint();
       if (!q.fingerprint().isEmpty() && !q.fingerprint().equals(expected)) {
-        throw new LatentSpaceMismatchException("latent_fingerprint " + RequestLimits.echo(q.fingerprint()) + " is not the latent space of " + describe(s) + " (" + expected
+        throw new LatentSpaceMismatchException("latent_fingerprint " + Texts.capped(q.fingerprint())
+            + " is not the latent space of " + describe(s) + " (" + expected
             + "); decode with the version that encoded these codes");
       }
       Rows rows = admission.latents(s.spec(), q.latents(), q.labels());

@@ -5,11 +5,11 @@ import dev.aeserve.autoencoders.Conditions;
 import dev.aeserve.autoencoders.Corruption;
 import dev.aeserve.autoencoders.Interaction;
 import dev.aeserve.autoencoders.Interpolation;
-import dev.aeserve.autoencoders.InvalidInputException;
 import dev.aeserve.autoencoders.Matrix;
 import dev.aeserve.autoencoders.RecommendOptions;
 import dev.aeserve.autoencoders.ScoreKind;
 import dev.aeserve.autoencoders.Family;
+import dev.aeserve.autoencoders.Texts;
 import dev.aeserve.server.FamilyCapabilityException;
 import dev.aeserve.server.InvalidRequestException;
 import java.util.ArrayList;
@@ -185,13 +185,13 @@ public final class Admission {
     List<List<Interaction>> histories = new ArrayList<>(users.size());
     for (int u = 0; u < users.size(); u++) {
       List<Interaction> h = users.get(u);
-      String who = "user " + u + " (" + RequestLimits.echo(userIds.get(u)) + ")";
+      String who = "user " + u + " (" + Texts.capped(userIds.get(u)) + ")";
       if (h.isEmpty()) {
         throw new InvalidRequestException(who + " has an empty history");
       }
       for (Interaction i : h) {
         if (!Float.isFinite(i.value())) {
-          throw new InvalidRequestException(who + " item '" + RequestLimits.echo(i.itemId()) + "' has value "
+          throw new InvalidRequestException(who + " item '" + Texts.capped(i.itemId()) + "' has value "
               + i.value() + "; values must be finite");
         }
       }
@@ -218,12 +218,6 @@ public final class Admission {
     }
     if (!spec.family().conditional()) {
       throw new FamilyCapabilityException("family '" + spec.family().id() + "' is not conditional; leave condition empty");
-    }
-    for (String label : labels) {
-      if (!spec.conditionLabels().contains(label)) {
-        throw new InvalidInputException("unknown condition label '" + RequestLimits.echo(label) + "'; the model knows "
-            + String.join(", ", spec.conditionLabels()));
-      }
     }
     return labels.size() == 1 ? Conditions.named(spec, labels.get(0)) : Conditions.named(spec, labels);
   }

@@ -1,6 +1,7 @@
 package dev.aeserve.server.runtime;
 
 import dev.aeserve.autoencoders.ComputeLimits;
+import dev.aeserve.autoencoders.Texts;
 
 /**
  * What one request may carry, so that what it costs is bounded before it is queued. The
@@ -36,8 +37,8 @@ public record RequestLimits(int maxRows) {
   public static final double MAX_ABS_INPUT = 1e15;
   /** Largest magnitude of a latent value Decode and latent interpolation take. */
   public static final double MAX_ABS_LATENT = ComputeLimits.MAX_ABS_LATENT;
-  /** Characters of a caller's value quoted back in an error message. */
-  public static final int MAX_ECHO = 100;
+  /** Characters of a caller's value quoted back in an error message ({@link Texts#capped}). */
+  public static final int MAX_ECHO = Texts.MAX_ECHO;
 
   public RequestLimits {
     if (maxRows < 1) {
@@ -47,16 +48,5 @@ public record RequestLimits(int maxRows) {
 
   public static RequestLimits defaults() {
     return new RequestLimits(DEFAULT_MAX_ROWS);
-  }
-
-  /** A caller's text as an error message quotes it: at most {@link #MAX_ECHO} characters, printable. */
-  public static String echo(String s) {
-    StringBuilder b = new StringBuilder();
-    int n = 0;
-    for (int i = 0; i < s.length() && n < MAX_ECHO; i++, n++) {
-      char c = s.charAt(i);
-      b.append(Character.isISOControl(c) ? '?' : c);
-    }
-    return s.length() > MAX_ECHO ? b + "... (" + s.length() + " characters)" : b.toString();
   }
 }
