@@ -270,6 +270,28 @@ class FamiliesTest {
   }
 
   @Test
+  void recommendWithAHundredThousandUnknownCandidatesCostsUnderASecondOfServerTime() {
+    // Once quadratic in the unknown ids (41 s on autorec, 105 s on multvae); now linear.
+    List<String> unknown = new ArrayList<>();
+    for (int i = 0; i < 100_000; i++) {
+      unknown.add("unknown-candidate-" + i);
+    }
+    for (String model : List.of("autorec-m", "multvae-m")) {
+      RecommendRequest req = RecommendRequest.newBuilder().setModel(ref(model)).setK(5)
+          .addUsers(history("u", items.get(0), items.get(1))).addAllCandidateItems(unknown)
+          .addCandidateItems(items.get(3)).build();
+      long start = System.nanoTime();
+      RecommendResponse r = stub.recommend(req);
+      long nanos = System.nanoTime() - start;
+      // The call's whole time, transport included, bounds the server's share of it.
+      assertThat(nanos).as(model + " call nanoseconds").isLessThan(1_000_000_000L);
+      assertThat(r.getUsers(0).getItemsList()).extracting(ScoredItem::getItemId).containsExactly(items.get(3));
+      assertThat(r.getUsers(0).getUnknownItemCount()).isEqualTo(100_000);
+      assertThat(r.getUsers(0).getUnknownItemsCount()).isEqualTo(100);
+    }
+  }
+
+  @Test
   void recommendBadInput() {
     RecommendRequest ok = RecommendRequest.newBuilder().setModel(ref("autorec-m")).setK(3)
         .addUsers(history("u", items.get(0))).build();
