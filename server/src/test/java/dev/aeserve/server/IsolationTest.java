@@ -178,6 +178,8 @@ class IsolationTest {
     } finally {
       pool.shutdownNow();
     }
+    System.out.printf("isolation: %d callers over %d (model, RPC) pairs; outcomes %s%n", callers.size(), pairs.size(),
+        new java.util.TreeMap<>(outcomes));
     assertThat(failures).as("calls that did not get their own answer (of %s)", outcomes).isEmpty();
     // Every kind of call really happened under concurrency.
     assertThat(outcomes).containsKeys("valid OK", "INVALID_ARGUMENT", "NOT_FOUND", "FAILED_PRECONDITION");
