@@ -61,6 +61,11 @@ final class ServeCommand implements Runnable {
       description = "Largest weights upload (default: ${DEFAULT-VALUE}, 1 GiB).")
   long maxArtifactBytes;
 
+  @Option(names = "--model-memory-budget", defaultValue = "0", paramLabel = "SIZE",
+      description = "Most weights the loaded versions may take (e.g. 2GiB, 512MiB, or bytes); the least recently "
+          + "used versions nothing routes to are unloaded to make room, others load on first call (default: 0, none).")
+  String modelMemoryBudget;
+
   @Option(names = "--auth", defaultValue = "${env:AESERVE_AUTH:-auto}", paramLabel = "auto|required|off",
       description = "Bearer tokens: auto = required unless --host is loopback; off beyond loopback is logged as a "
           + "warning (or AESERVE_AUTH; default: ${DEFAULT-VALUE}).")
@@ -109,6 +114,7 @@ final class ServeCommand implements Runnable {
           .withMaxConnectionAge(maxConnectionAge == null ? null : BatchingConfig.parseDuration(maxConnectionAge))
           .withMaxMessageBytes(maxMessageBytes)
           .withMaxArtifactBytes(maxArtifactBytes)
+          .withModelMemoryBudgetBytes(ByteSize.parse(modelMemoryBudget))
           .withDrainGrace(BatchingConfig.parseDuration(drainGrace))
           .withSecurity(security());
     } catch (IllegalArgumentException e) {

@@ -90,7 +90,8 @@ public final class AeServer implements AutoCloseable {
     this.drainGrace = config.drainGrace();
     this.resolver = new VersionResolver(registry);
     this.metrics = new ServingMetrics();
-    this.runtime = new LoadedModels(registry, config.engine(), config.devices(), config.batching(), metrics, Ticker.SYSTEM);
+    this.runtime = new LoadedModels(registry, config.engine(), config.devices(), config.batching(),
+        config.modelMemoryBudgetBytes(), metrics, Ticker.SYSTEM);
     Admission admission = new Admission(new RequestLimits(config.maxRowsPerRequest()));
     ShadowComparisons comparisons = new ShadowComparisons();
     this.shadows = new ShadowRunner(resolver, runtime, comparisons, admission, 2, 256);
@@ -296,6 +297,11 @@ public final class AeServer implements AutoCloseable {
 
   public Set<String> loadedVersions() {
     return runtime.loaded();
+  }
+
+  /** Keys ("model:version") of the versions aliases and splits pin under the model memory budget. */
+  public Set<String> pinnedVersions() {
+    return runtime.pinned();
   }
 
   public void awaitTermination() throws InterruptedException {

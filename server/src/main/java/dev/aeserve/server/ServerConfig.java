@@ -43,7 +43,8 @@ public record ServerConfig(
     Duration unloadGrace,
     SecurityConfig security,
     Duration drainGrace,
-    Duration maxConnectionAge) {
+    Duration maxConnectionAge,
+    long modelMemoryBudgetBytes) {
 
   public static final int DEFAULT_PORT = 50051;
 
@@ -84,6 +85,10 @@ public record ServerConfig(
     if (maxConnectionAge != null && (maxConnectionAge.isNegative() || maxConnectionAge.isZero())) {
       throw new IllegalArgumentException("max connection age must be positive, got " + maxConnectionAge);
     }
+    if (modelMemoryBudgetBytes < 0) {
+      throw new IllegalArgumentException("model memory budget must be >= 0 bytes (0 for none), got "
+          + modelMemoryBudgetBytes);
+    }
     if (security.healthPort() >= 0 && security.tls() == null) {
       throw new IllegalArgumentException("--health-port is for TLS servers (probes that cannot speak TLS); without"
           + " TLS, probe the gRPC port");
@@ -93,7 +98,7 @@ public record ServerConfig(
   public static ServerConfig defaults() {
     return new ServerConfig("127.0.0.1", DEFAULT_PORT, EngineKind.MXNET, RequestLimits.DEFAULT_MAX_ROWS, 64 << 20, 1L << 30, true,
         BatchingConfig.of(BatchPolicy.defaults()), -1, List.of(ComputeDevice.CPU),
-        Duration.ofSeconds(30), SecurityConfig.defaults(), Duration.ofSeconds(10), null);
+        Duration.ofSeconds(30), SecurityConfig.defaults(), Duration.ofSeconds(10), null, 0);
   }
 
   public ServerConfig withPort(int p) {
@@ -180,6 +185,12 @@ public record ServerConfig(
     return c.build();
   }
 
+  public ServerConfig withModelMemoryBudgetBytes(long bytes) {
+    Copy c = new Copy(this);
+    c.modelMemoryBudgetBytes = bytes;
+    return c.build();
+  }
+
   /** The fields of a config, to change one and build a new, validated config. */
   private static final class Copy {
     String host;
@@ -196,6 +207,7 @@ public record ServerConfig(
     SecurityConfig security;
     Duration drainGrace;
     Duration maxConnectionAge;
+    long modelMemoryBudgetBytes;
 
     Copy(ServerConfig c) {
       host = c.host;
@@ -212,11 +224,13 @@ public record ServerConfig(
       security = c.security;
       drainGrace = c.drainGrace;
       maxConnectionAge = c.maxConnectionAge;
+      modelMemoryBudgetBytes = c.modelMemoryBudgetBytes;
     }
 
     ServerConfig build() {
       return new ServerConfig(host, port, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload,
-          batching, metricsPort, devices, unloadGrace, security, drainGrace, maxConnectionAge);
+          batching, metricsPort, devices, unloadGrace, security, drainGrace, maxConnectionAge,
+          modelMemoryBudgetBytes);
     }
   }
 

@@ -4,6 +4,7 @@ import dev.aeserve.autoencoders.Rpc;
 import dev.aeserve.registry.ModelVersion;
 import dev.aeserve.server.batching.BatchObserver;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
@@ -36,6 +37,10 @@ public final class ServingMetrics implements AutoCloseable {
   private final Histogram batchRows;
   private final Histogram requestSeconds;
   private final Counter requests;
+  private final Counter modelLookups;
+  private final Counter evictions;
+  private final Histogram modelLoadSeconds;
+  private final Gauge loadedModelBytes;
   private HTTPServer http;
 
   public ServingMetrics() {
@@ -53,6 +58,34 @@ public final class ServingMetrics implements AutoCloseable {
         .classicOnly().classicUpperBounds(LATENCY_BOUNDS).register(registry);
     requests = Counter.builder().name("aeserve_requests_total")
         .help("Calls by outcome").labelNames("model", "version", "rpc", "code").register(registry);
+    modelLookups = Counter.builder().name("aeserve_model_lookups_total")
+        .help("Calls that found their version loaded (hit) or had to load or wait for its load (miss)")
+        .labelNames("result").register(registry);
+    evictions = Counter.builder().name("aeserve_model_evictions_total")
+        .help("Versions unloaded to make room under the model memory budget").register(registry);
+    modelLoadSeconds = Histogram.builder().name("aeserve_model_load_seconds")
+        .help("Time to load a version (cold load: artifact read, hash check, engine blocks)")
+        .classicOnly().classicUpperBounds(LATENCY_BOUNDS).register(registry);
+    loadedModelBytes = Gauge.builder().name("aeserve_loaded_model_bytes")
+        .help("Weights bytes of the loaded versions, times their copies, against the model memory budget")
+        .register(registry);
+  }
+
+  /** A call looked up its version: loaded already (a hit) or not. */
+  public void recordModelLookup(boolean hit) {
+    modelLookups.labelValues(hit ? "hit" : "miss").inc();
+  }
+
+  public void recordEviction() {
+    evictions.inc();
+  }
+
+  public void recordModelLoad(long nanos) {
+    modelLoadSeconds.observe(nanos / 1e9);
+  }
+
+  public void setLoadedModelBytes(long bytes) {
+    loadedModelBytes.set(bytes);
   }
 
   /** The batch observer for one loaded version. */

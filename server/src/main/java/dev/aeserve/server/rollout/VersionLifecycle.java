@@ -86,7 +86,10 @@ public final class VersionLifecycle implements AutoCloseable {
 
   private void reconcile(String model) {
     try {
-      for (int v : routed(model)) {
+      Set<Integer> routed = routed(model);
+      // What traffic is routed to stays loaded under a memory budget; the rest loads on demand.
+      runtime.pin(model, routed);
+      for (int v : routed) {
         var version = registry.getVersion(model, v);
         if (version.state() == VersionState.READY && !runtime.loaded().contains(model + ":" + v)) {
           runtime.get(version);

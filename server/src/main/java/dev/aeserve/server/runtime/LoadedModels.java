@@ -54,10 +54,22 @@ public final class LoadedModels implements ModelRuntime {
    */
   private final ExecutorService compute;
   private final ConcurrentMap<String, CompletableFuture<ServableVersion>> versions = new ConcurrentHashMap<>();
+  private final ModelMemoryBudget budget;
   private volatile boolean closed;
 
   public LoadedModels(ModelRegistry registry, EngineKind engine, List<ComputeDevice> devices, BatchingConfig batching,
       ServingMetrics metrics, Ticker ticker) {
+    this(registry, engine, devices, batching, ModelMemoryBudget.UNLIMITED, metrics, ticker);
+  }
+
+  /**
+   * @param memoryBudgetBytes the most the loaded versions' weights may take together (times their
+   *     copies); when a load would exceed it, the least recently used unpinned versions are
+   *     unloaded first. 0 for no budget.
+   */
+  public LoadedModels(ModelRegistry registry, EngineKind engine, List<ComputeDevice> devices, BatchingConfig batching,
+      long memoryBudgetBytes, ServingMetrics metrics, Ticker ticker) {
+    this.budget = new ModelMemoryBudget(memoryBudgetBytes, ticker::nanos);
     this.devices = List.copyOf(devices);
     int threads = engine == EngineKind.MXNET ? 1 : Math.max(1, Runtime.getRuntime().availableProcessors());
     this.compute = Executors.newFixedThreadPool(threads, new java.util.concurrent.ThreadFactory() {
@@ -86,8 +98,13 @@ public final class LoadedModels implements ModelRuntime {
     CompletableFuture<ServableVersion> mine = new CompletableFuture<>();
     CompletableFuture<ServableVersion> existing = versions.putIfAbsent(key, mine);
     if (existing != null) {
-      return existing.join();
+      // Single flight: however many callers arrive during a load, one loads and the rest wait.
+      metrics.recordModelLookup(existing.isDone());
+      ServableVersion s = existing.join();
+      budget.touch(key);
+      return s;
     }
+    metrics.recordModelLookup(false);
     try {
       mine.complete(load(version));
     } catch (RuntimeException e) {
@@ -102,6 +119,13 @@ public final class LoadedModels implements ModelRuntime {
     long start = System.nanoTime();
     AutoencoderSpec spec = AutoencoderSpec.fromJson(version.specJson());
     byte[] weights = registry.loadArtifact(version.artifactSha256());
+    String key = key(version.model(), version.version());
+    for (String evicted : budget.reserve(key, (long) weights.length * devices.size())) {
+      int colon = evicted.lastIndexOf(':');
+      log.info("unloading {} to make room for {} under the model memory budget", evicted, key);
+      metrics.recordEviction();
+      drop(evicted.substring(0, colon), Integer.parseInt(evicted.substring(colon + 1)));
+    }
     List<ServableVersion.Replica> replicas = new ArrayList<>();
     try {
       for (int i = 0; i < devices.size(); i++) {
@@ -114,14 +138,18 @@ public final class LoadedModels implements ModelRuntime {
         replicas.add(new ServableVersion.Replica(device, model, scheduler));
       }
     } catch (RuntimeException e) {
+      budget.release(key);
       replicas.forEach(r -> {
         r.scheduler().close();
         r.model().close();
       });
       throw e;
     }
+    long took = System.nanoTime() - start;
+    metrics.recordModelLoad(took);
+    metrics.setLoadedModelBytes(budget.usedBytes());
     log.info("loaded {}:{} ({} bytes) on {} {} in {} ms", version.model(), version.version(), weights.length,
-        engine.djlName(), devices, (System.nanoTime() - start) / 1_000_000);
+        engine.djlName(), devices, took / 1_000_000);
     return new ServableVersion(version, spec, LatentFingerprint.of(version, spec), replicas);
   }
 
@@ -164,12 +192,28 @@ public final class LoadedModels implements ModelRuntime {
 
   @Override
   public void unload(String model, int version) {
+    budget.release(key(model, version));
+    drop(model, version);
+    metrics.setLoadedModelBytes(budget.usedBytes());
+  }
+
+  /** New calls no longer find the version; queued ones finish before its engine memory is freed. */
+  private void drop(String model, int version) {
     CompletableFuture<ServableVersion> f = versions.remove(key(model, version));
     if (f != null && f.isDone() && !f.isCompletedExceptionally()) {
-      // New calls no longer find the version; queued ones finish before the model is freed.
       f.join().close();
       log.info("unloaded {}:{}", model, version);
     }
+  }
+
+  @Override
+  public void pin(String model, Set<Integer> versions) {
+    budget.pin(model, versions);
+  }
+
+  @Override
+  public Set<String> pinned() {
+    return new TreeSet<>(budget.pinned());
   }
 
   @Override

@@ -21,6 +21,15 @@ public interface ModelRuntime extends AutoCloseable {
   /** Unloads a version if it is loaded, releasing its engine memory. */
   void unload(String model, int version);
 
+  /**
+   * The versions of {@code model} that aliases and splits route to (replacing its earlier set):
+   * under a model memory budget they are never evicted to make room for others.
+   */
+  void pin(String model, Set<Integer> versions);
+
+  /** Keys ("model:version") of the pinned versions. */
+  Set<String> pinned();
+
   @Override
   void close();
 }
