@@ -31,15 +31,24 @@ public final class BatchQueue<I, O> {
   }
 
   /**
-   * Queues a job, or refuses it at once when the queue is full. Refusing is cheaper for everyone
-   * than queueing work that would miss its deadline anyway.
+   * Queues a job, or refuses it at once: when the queue is full, or when the work already ahead of
+   * it would outlast its deadline (the batches ahead times the recent time per batch). Refusing is
+   * cheaper for everyone than queueing work that would miss its deadline anyway: the caller can
+   * retry elsewhere at once, and the calls that were admitted keep their latency.
    */
   public void offer(Job<I, O> job) {
-    if (queuedRows + job.rows() > policy.maxQueueRows() && !jobs.isEmpty()) {
-      long batchesAhead = Math.max(1, queuedRows / policy.maxBatchRows());
-      long retryMillis = Math.max(1, batchesAhead * recentBatchNanos / 1_000_000);
-      throw new QueueFullException("queue is full (" + queuedRows + " rows waiting, at most "
-          + policy.maxQueueRows() + "); retry in about " + retryMillis + " ms", retryMillis);
+    if (!jobs.isEmpty()) {
+      long batchesAhead = Math.max(1, (queuedRows + policy.maxBatchRows() - 1) / policy.maxBatchRows());
+      long waitNanos = batchesAhead * recentBatchNanos;
+      long retryMillis = Math.max(1, waitNanos / 1_000_000);
+      if (queuedRows + job.rows() > policy.maxQueueRows()) {
+        throw new QueueFullException("queue is full (" + queuedRows + " rows waiting, at most "
+            + policy.maxQueueRows() + "); retry in about " + retryMillis + " ms", retryMillis);
+      }
+      if (job.deadlineNanos() != Job.NO_DEADLINE && job.deadlineNanos() - ticker.nanos() < waitNanos) {
+        throw new QueueFullException("the " + queuedRows + " rows queued ahead take about " + waitNanos / 1_000
+            + " µs, longer than the call's deadline allows; retry in about " + retryMillis + " ms", retryMillis);
+      }
     }
     jobs.addLast(job);
     queuedRows += job.rows();

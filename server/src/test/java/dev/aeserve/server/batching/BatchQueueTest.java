@@ -136,4 +136,30 @@ class BatchQueueTest {
     assertThatThrownBy(() -> new BatchPolicy(8, Duration.ZERO, 4, List.of())).hasMessageContaining("max_queue_rows");
     assertThatThrownBy(() -> new BatchPolicy(8, Duration.ZERO, 10, List.of(9))).hasMessageContaining("preferred");
   }
+
+  @Test
+  void aCallWhoseDeadlineTheQueueAheadWouldOutlastIsRefusedAtOnce() {
+    // Batches have taken 4 ms each lately; 16 rows are queued ahead: two batches, about 8 ms.
+    for (int i = 0; i < 20; i++) {
+      queue.recordBatchNanos(4_000_000);
+    }
+    offer(8);
+    offer(8);
+    Job<Matrix, String> hurried = new Job<>(new Matrix(1, 1, new float[1]), 1, clock.nanos(),
+        clock.nanos() + 5_000_000, () -> false);
+    assertThatThrownBy(() -> queue.offer(hurried)).isInstanceOfSatisfying(QueueFullException.class, e -> {
+      assertThat(e.getMessage()).contains("16 rows queued ahead").contains("deadline");
+      assertThat(e.retryAfterMillis()).isBetween(6L, 9L);
+    });
+    assertThat(queue.queuedRows()).isEqualTo(16);
+    // With time enough for the work ahead, the same call is admitted.
+    Job<Matrix, String> patient = new Job<>(new Matrix(1, 1, new float[1]), 1, clock.nanos(),
+        clock.nanos() + 50_000_000, () -> false);
+    queue.offer(patient);
+    assertThat(queue.queuedRows()).isEqualTo(17);
+    // Nothing ahead: even a short deadline is admitted; there is no work ahead to outlast it.
+    BatchQueue<Matrix, String> empty = new BatchQueue<>(policy, clock);
+    empty.offer(new Job<>(new Matrix(1, 1, new float[1]), 1, clock.nanos(), clock.nanos() + 1_000, () -> false));
+    assertThat(empty.queuedRows()).isEqualTo(1);
+  }
 }
