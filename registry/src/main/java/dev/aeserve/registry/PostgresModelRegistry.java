@@ -74,6 +74,9 @@ public final class PostgresModelRegistry implements ModelRegistry, AutoCloseable
     requireText("family", family);
     requireActor(actor);
     String text = StorableText.require("description", description == null ? "" : description);
+    if (text.length() > MAX_TEXT) {
+      throw new InvalidRegistryRequestException("description is longer than " + MAX_TEXT + " characters");
+    }
     return transactor.inTransaction("create model '" + name + "'", c -> {
       Model model = models.insert(c, name, family, text)
           .orElseThrow(() -> new ModelAlreadyExistsException("model '" + name + "' already exists"));

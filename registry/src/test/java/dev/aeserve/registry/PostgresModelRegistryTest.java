@@ -166,6 +166,15 @@ class PostgresModelRegistryTest {
   }
 
   @Test
+  void aDescriptionOverTheDocumentedLimitIsRefused() {
+    assertThatThrownBy(() -> registry.createModel("long-description", "ae", "d".repeat(1_001), "alice"))
+        .isInstanceOf(InvalidRegistryRequestException.class).hasMessageContaining("longer than 1000 characters");
+    assertThat(registry.createModel("full-description", "ae", "d".repeat(1_000), "alice").description())
+        .hasSize(1_000);
+    assertThat(registry.listModels()).extracting(Model::name).doesNotContain("long-description");
+  }
+
+  @Test
   void emptyArtifactsAndMissingParentsAreRefused() {
     // The size limit is the server's (ServerConfig.maxArtifactBytes), enforced as bytes arrive.
     String name = newModel();

@@ -137,4 +137,22 @@ class HostileInputTest {
       assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
     }
   }
+
+  @Test
+  void aMegabyteOfBadInputGetsTheRealErrorNotAnOversizedMessage() {
+    String huge = "x".repeat(1_000_000);
+    float[] row = new float[WIDTH];
+    // Each would once come back as RESOURCE_EXHAUSTED "metadata size exceeds": the message echoed it whole.
+    assertStatus(() -> stub.encode(EncodeRequest.newBuilder().setModel(ref(huge)).setInputs(rows(row)).build()),
+        Status.Code.INVALID_ARGUMENT, "model name");
+    assertStatus(() -> stub.encode(EncodeRequest.newBuilder()
+            .setModel(ModelRef.newBuilder().setName("sigmoid-ae").setAlias(huge)).setInputs(rows(row)).build()),
+        Status.Code.INVALID_ARGUMENT, "alias");
+    assertStatus(() -> stub.decode(DecodeRequest.newBuilder().setModel(ref("hostile-vae")).setLatentFingerprint(huge)
+            .setLatents(MatrixCodec.encode(new Matrix(1, 3, new float[3]), MatrixEncoding.MATRIX_ENCODING_VALUES)).build()),
+        Status.Code.FAILED_PRECONDITION, "latent_fingerprint");
+    assertStatus(() -> dev.aeserve.proto.v1.ModelRegistryGrpc.newBlockingStub(f.channel).createModel(
+            dev.aeserve.proto.v1.CreateModelRequest.newBuilder().setName("fine").setFamily("ae").setDescription(huge).build()),
+        Status.Code.INVALID_ARGUMENT, "description is longer than 1000 characters");
+  }
 }
