@@ -30,6 +30,7 @@ import picocli.CommandLine.Command;
         RolloutCommands.Rollback.class,
         MigrateCommand.class,
         TokenCommand.class,
+        CompletionCommand.class,
         CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
@@ -56,6 +57,11 @@ public final class Main implements Runnable {
   /** Errors a user can act on get one line, not a stack trace. */
   private static int report(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
     // Our own exceptions carry messages written for people; anything else is a bug worth a trace.
+    java.util.Optional<String> unreachable = UnreachableServer.explain(e, cmd);
+    if (unreachable.isPresent()) {
+      cmd.getErr().println("aeserve: " + unreachable.get());
+      return 1;
+    }
     boolean expected = e.getClass().getName().startsWith("dev.aeserve.") || e instanceof IllegalArgumentException;
     String message = expected ? e.getMessage() : null;
     if (message == null) {
