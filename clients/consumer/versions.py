@@ -1,6 +1,7 @@
 """The clients' versions and dependency ranges, read from their package files.
 
-  versions.py check                 every client package carries the Maven project version (pom.xml)
+  versions.py check                 every client package (and the Helm chart) carries the Maven project
+                                    version (pom.xml)
   versions.py python-version        that version in PEP 440 spelling (0.1.0-SNAPSHOT -> 0.1.0.dev0)
   versions.py python-lower          pip constraints pinning each Python dependency to its lower end
   versions.py npm-lower             npm specs pinning each TypeScript dependency to its lower end
@@ -81,6 +82,10 @@ def check() -> int:
         "clients/java/pom.xml (parent)": (re.search(r"<version>([^<]+)</version>",
                                                    (ROOT / "clients/java/pom.xml").read_text()).group(1), want),
     }
+    chart = (ROOT / "docker/helm/aeserve/Chart.yaml").read_text(encoding="utf-8")
+    for key in ("version", "appVersion"):
+        found[f"docker/helm/aeserve/Chart.yaml {key}"] = (
+            re.search(rf"^{key}: *(\S+)", chart, re.M).group(1), want)
     failed = 0
     for where, (have, expected) in found.items():
         if have == expected:
