@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "aeserve",
     mixinStandardHelpOptions = true,
-    version = "aeserve 0.1.0",
+    versionProvider = Main.Version.class,
     description = "gRPC model serving for autoencoders.",
     subcommands = {
         ServeCommand.class,
@@ -52,6 +52,20 @@ public final class Main implements Runnable {
   @Override
   public void run() {
     spec.commandLine().usage(System.out);
+  }
+
+  /** The project version Maven wrote into version.properties, so it never goes stale. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() throws java.io.IOException {
+      java.util.Properties p = new java.util.Properties();
+      try (java.io.InputStream in = Main.class.getResourceAsStream("version.properties")) {
+        if (in != null) {
+          p.load(in);
+        }
+      }
+      return new String[] {"aeserve " + p.getProperty("version", "(unknown version)")};
+    }
   }
 
   /** Errors a user can act on get one line, not a stack trace. */

@@ -89,6 +89,14 @@ class FirstTenMinutesTest {
   }
 
   @Test
+  void versionIsTheProjectVersion() {
+    CliTestServer.Result r = CliTestServer.run("--version");
+    assertThat(r.code()).isZero();
+    // Maven filtered it in; clients/consumer/versions.py holds the client packages to the same version.
+    assertThat(r.out().strip()).matches("aeserve \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?");
+  }
+
+  @Test
   void theDemoPrintsCommandsForItsOwnPortThatParse() {
     Map<Family, String> names = new TreeMap<>();
     Map<Family, Path> inputs = new TreeMap<>();
