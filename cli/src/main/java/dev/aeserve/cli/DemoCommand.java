@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -42,7 +43,10 @@ final class DemoCommand implements Runnable {
   static final int FASHION_ROWS = 4_000;
   static final int RECOMMENDER_EPOCHS = 30;
 
-  @Option(names = "--port", defaultValue = "50051", description = "gRPC port (default: ${DEFAULT-VALUE}).")
+  /** The port every other command's --server defaults to. */
+  static final int DEFAULT_PORT = 50051;
+
+  @Option(names = "--port", defaultValue = "" + DEFAULT_PORT, description = "gRPC port (default: ${DEFAULT-VALUE}).")
   int port;
 
   @Option(names = "--engine", defaultValue = "mxnet", description = "mxnet or pytorch (default: ${DEFAULT-VALUE}).")
@@ -62,7 +66,8 @@ final class DemoCommand implements Runnable {
     PrintStream out = System.out;
     ServerConfig config = ServeCommand.config("127.0.0.1", port, engine, 8192, true);
     Optional<Path> fashion = generated ? Optional.empty() : fashionMnistTrainImages();
-    Path demoDir = database.dataDirOrDefault().resolveSibling("demo");
+    // Inside the data directory, so that two demos with two --data-dir never share their files.
+    Path demoDir = database.dataDirOrDefault().resolve("demo");
     try (RegistryBackend backend = RegistryBackend.open(database, System.err)) {
       ServeCommand.runUntilShutdown(backend, config, () -> {
         String target = "127.0.0.1:" + port;
@@ -172,6 +177,40 @@ final class DemoCommand implements Runnable {
     }
   }
 
+  /**
+   * Calls to paste into another terminal. The CLI's own commands name this server with --server
+   * unless it listens where --server points by default.
+   */
+  static List<String> tryCommands(String target, Map<Family, String> names, Map<Family, Path> inputs, Path endpoints,
+      Path ratings, Path history) {
+    String server = target.equals("127.0.0.1:" + DEFAULT_PORT) ? "" : " --server " + target;
+    String ae = names.get(Family.AE);
+    String vae = names.get(Family.VAE);
+    String dae = names.get(Family.DAE);
+    String cvae = names.get(Family.CVAE);
+    List<String> cli = List.of(
+        "models list",
+        "versions list " + ae,
+        "encode --model " + ae + "@production --input " + inputs.get(Family.AE),
+        "reconstruct --model " + names.get(Family.CONV_AE) + " --input " + inputs.get(Family.CONV_AE),
+        "sample --model " + vae + " --count 4 --seed 7",
+        "sample --model " + vae + " --interpolate-inputs " + endpoints + " --steps 5 --method slerp",
+        "sample --model " + cvae + " --count 3 --condition 2 --seed 7",
+        "denoise --model " + dae + " --input " + inputs.get(Family.DAE) + " --gaussian 0.2 --corruption-seed 1 --clip 0,1",
+        "recommend --model " + names.get(Family.AUTOREC) + " --history " + history + " --k 10",
+        "recommend --model " + names.get(Family.MULTVAE) + " --history " + ratings + " --k 5",
+        "evaluate --model " + names.get(Family.MULTVAE) + " --ratings " + ratings
+            + " --held-out-users " + DemoModels.HELD_OUT_USERS + " --split-seed " + DemoModels.SPLIT_SEED,
+        "evaluate --model " + ae + " --data " + inputs.get(Family.AE),
+        "calibrate " + ae + "@production --data " + inputs.get(Family.AE) + " --percentile 95");
+    List<String> out = new ArrayList<>();
+    cli.forEach(c -> out.add("./aeserve " + c + server));
+    out.add("grpcurl -plaintext " + target + " grpc.health.v1.Health/Check");
+    out.add("grpcurl -plaintext -d '{\"model\":{\"name\":\"" + vae + "\"},\"count\":2,\"seed\":7}' " + target
+        + " aeserve.v1.Autoencoder/Sample");
+    return out;
+  }
+
   private static void printWelcome(PrintStream out, AeserveClient client, String target, Map<Family, String> names,
       Map<Family, Path> inputs, Path endpoints, Path ratings, Path history) {
     out.println();
@@ -179,29 +218,11 @@ final class DemoCommand implements Runnable {
     out.println("Registered models:");
     client.listModels().forEach(m -> out.println("  " + m.getName() + " (" + m.getFamily() + ") "
         + client.listVersions(m.getName()).size() + " version(s): " + m.getDescription()));
-    String ae = names.get(Family.AE);
-    String vae = names.get(Family.VAE);
-    String dae = names.get(Family.DAE);
-    String cvae = names.get(Family.CVAE);
     out.println();
     out.println("Try, from another terminal:");
-    out.println("  ./aeserve models list");
-    out.println("  ./aeserve versions list " + ae);
-    out.println("  ./aeserve encode --model " + ae + "@production --input " + inputs.get(Family.AE));
-    out.println("  ./aeserve reconstruct --model " + names.get(Family.CONV_AE) + " --input " + inputs.get(Family.CONV_AE));
-    out.println("  ./aeserve sample --model " + vae + " --count 4 --seed 7");
-    out.println("  ./aeserve sample --model " + vae + " --interpolate-inputs " + endpoints + " --steps 5 --method slerp");
-    out.println("  ./aeserve sample --model " + cvae + " --count 3 --condition 2 --seed 7");
-    out.println("  ./aeserve denoise --model " + dae + " --input " + inputs.get(Family.DAE)
-        + " --gaussian 0.2 --corruption-seed 1 --clip 0,1");
-    out.println("  ./aeserve recommend --model " + names.get(Family.AUTOREC) + " --history " + history + " --k 10");
-    out.println("  ./aeserve evaluate --model " + names.get(Family.MULTVAE) + " --ratings " + ratings
-        + " --held-out-users " + DemoModels.HELD_OUT_USERS + " --split-seed " + DemoModels.SPLIT_SEED);
-    out.println("  ./aeserve evaluate --model " + ae + " --data " + inputs.get(Family.AE));
-    out.println("  ./aeserve calibrate " + ae + "@production --data " + inputs.get(Family.AE) + " --percentile 95");
-    out.println("  grpcurl -plaintext " + target + " grpc.health.v1.Health/Check");
-    out.println("  grpcurl -plaintext -d '{\"model\":{\"name\":\"" + vae + "\"},\"count\":2,\"seed\":7}' " + target
-        + " aeserve.v1.Autoencoder/Sample");
+    for (String command : tryCommands(target, names, inputs, endpoints, ratings, history)) {
+      out.println("  " + command);
+    }
     out.println();
   }
 }

@@ -2,6 +2,7 @@ package dev.aeserve.cli;
 
 import dev.aeserve.client.AeserveClient;
 import dev.aeserve.proto.v1.RegistryEvent;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -19,11 +20,19 @@ final class EventsCommand implements Runnable {
   @Mixin
   ServerOption server;
 
+  @Mixin
+  OutputOption output;
+
   @Override
   public void run() {
     try (AeserveClient client = server.connect()) {
+      List<RegistryEvent> events = client.listEvents(model, limit);
+      if (output.json()) {
+        System.out.println(OutputOption.json(events));
+        return;
+      }
       System.out.println(Table.row("AT", "ACTOR", "ACTION", "MODEL", "VERSION", "DETAILS"));
-      for (RegistryEvent e : client.listEvents(model, limit)) {
+      for (RegistryEvent e : events) {
         System.out.println(Table.row(Table.time(e.getAt()), e.getActor(), e.getAction(), e.getModel(),
             e.hasVersion() ? Integer.toString(e.getVersion()) : "", e.getDetailsJson()));
       }

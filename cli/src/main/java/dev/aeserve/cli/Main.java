@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "aeserve",
     mixinStandardHelpOptions = true,
-    version = "aeserve 0.1.0",
+    versionProvider = Main.Version.class,
     description = "gRPC model serving for autoencoders.",
     subcommands = {
         ServeCommand.class,
@@ -30,6 +30,7 @@ import picocli.CommandLine.Command;
         RolloutCommands.Rollback.class,
         MigrateCommand.class,
         TokenCommand.class,
+        CompletionCommand.class,
         CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
@@ -53,9 +54,28 @@ public final class Main implements Runnable {
     spec.commandLine().usage(System.out);
   }
 
+  /** The project version Maven wrote into version.properties, so it never goes stale. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() throws java.io.IOException {
+      java.util.Properties p = new java.util.Properties();
+      try (java.io.InputStream in = Main.class.getResourceAsStream("version.properties")) {
+        if (in != null) {
+          p.load(in);
+        }
+      }
+      return new String[] {"aeserve " + p.getProperty("version", "(unknown version)")};
+    }
+  }
+
   /** Errors a user can act on get one line, not a stack trace. */
   private static int report(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
     // Our own exceptions carry messages written for people; anything else is a bug worth a trace.
+    java.util.Optional<String> unreachable = UnreachableServer.explain(e, cmd);
+    if (unreachable.isPresent()) {
+      cmd.getErr().println("aeserve: " + unreachable.get());
+      return 1;
+    }
     boolean expected = e.getClass().getName().startsWith("dev.aeserve.") || e instanceof IllegalArgumentException;
     String message = expected ? e.getMessage() : null;
     if (message == null) {

@@ -18,11 +18,19 @@ final class ModelsCommand {
     @Mixin
     ServerOption server;
 
+    @Mixin
+    OutputOption output;
+
     @Override
     public void run() {
       try (AeserveClient client = server.connect()) {
+        java.util.List<ModelInfo> models = client.listModels();
+        if (output.json()) {
+          System.out.println(OutputOption.json(models));
+          return;
+        }
         System.out.println(Table.row("NAME", "FAMILY", "CREATED", "DESCRIPTION"));
-        for (ModelInfo m : client.listModels()) {
+        for (ModelInfo m : models) {
           System.out.println(Table.row(m.getName(), m.getFamily(), Table.time(m.getCreatedAt()), m.getDescription()));
         }
       }
@@ -37,10 +45,17 @@ final class ModelsCommand {
     @Mixin
     ServerOption server;
 
+    @Mixin
+    OutputOption output;
+
     @Override
     public void run() {
       try (AeserveClient client = server.connect()) {
         ModelDetails d = client.getModel(name);
+        if (output.json()) {
+          System.out.println(OutputOption.json(d));
+          return;
+        }
         System.out.println("model:       " + d.getModel().getName());
         System.out.println("family:      " + d.getModel().getFamily());
         System.out.println("description: " + d.getModel().getDescription());

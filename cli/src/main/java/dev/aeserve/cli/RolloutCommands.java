@@ -36,7 +36,11 @@ final class RolloutCommands {
     }
   }
 
-  static void print(TrafficInfo t) {
+  static void print(TrafficInfo t, OutputOption output) {
+    if (output.json()) {
+      System.out.println(OutputOption.json(t));
+      return;
+    }
     if (t.getPrimariesCount() == 0) {
       System.out.println(t.getModel() + ": no traffic split; calls without a version or alias go to the newest READY"
           + " version");
@@ -93,6 +97,9 @@ final class RolloutCommands {
     @Mixin
     ServerOption server;
 
+    @Mixin
+    OutputOption output;
+
     @Override
     public void run() {
       SetTrafficRequest.Builder b = SetTrafficRequest.newBuilder().setModel(name);
@@ -107,7 +114,7 @@ final class RolloutCommands {
           throw new CliException("--gate must look like 10:500 (percent:requests)");
         }
       }
-      print(withRollouts(server, stub -> stub.setTraffic(b.build())));
+      print(withRollouts(server, stub -> stub.setTraffic(b.build())), output);
     }
   }
 
@@ -119,9 +126,12 @@ final class RolloutCommands {
     @Mixin
     ServerOption server;
 
+    @Mixin
+    OutputOption output;
+
     @Override
     public void run() {
-      print(withRollouts(server, stub -> stub.getTraffic(GetTrafficRequest.newBuilder().setModel(name).build())));
+      print(withRollouts(server, stub -> stub.getTraffic(GetTrafficRequest.newBuilder().setModel(name).build())), output);
     }
   }
 
@@ -134,9 +144,16 @@ final class RolloutCommands {
     @Mixin
     ServerOption server;
 
+    @Mixin
+    OutputOption output;
+
     @Override
     public void run() {
       var r = withRollouts(server, stub -> stub.compareShadow(CompareShadowRequest.newBuilder().setModel(name).build()));
+      if (output.json()) {
+        System.out.println(OutputOption.json(r));
+        return;
+      }
       System.out.println(Table.row("PRIMARY", "SHADOW", "MEASURE", "COUNT", "MEAN", "P50", "P99", "SHED", "FAILED"));
       for (ShadowComparison c : r.getComparisonsList()) {
         row(c, "reconstruction_error_diff", c.getReconstructionErrorDifference());
@@ -170,13 +187,16 @@ final class RolloutCommands {
     @Mixin
     ServerOption server;
 
+    @Mixin
+    OutputOption output;
+
     @Override
     public void run() {
       PromoteRequest.Builder b = PromoteRequest.newBuilder().setModel(name).setVersion(version);
       if (alias != null) {
         b.setAlias(alias);
       }
-      print(withRollouts(server, stub -> stub.promote(b.build())));
+      print(withRollouts(server, stub -> stub.promote(b.build())), output);
     }
   }
 
@@ -189,9 +209,12 @@ final class RolloutCommands {
     @Mixin
     ServerOption server;
 
+    @Mixin
+    OutputOption output;
+
     @Override
     public void run() {
-      print(withRollouts(server, stub -> stub.rollback(RollbackRequest.newBuilder().setModel(name).build())));
+      print(withRollouts(server, stub -> stub.rollback(RollbackRequest.newBuilder().setModel(name).build())), output);
     }
   }
 }

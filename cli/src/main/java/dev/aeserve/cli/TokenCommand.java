@@ -1,5 +1,8 @@
 package dev.aeserve.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aeserve.registry.ApiToken;
 import dev.aeserve.registry.IssuedToken;
 import dev.aeserve.registry.TokenScope;
@@ -54,9 +57,16 @@ final class TokenCommand {
     @Mixin
     DatabaseOptions database;
 
+    @Mixin
+    OutputOption output;
+
     @Override
     public void run() {
       try (RegistryBackend backend = RegistryBackend.open(database, System.err)) {
+        if (output.json()) {
+          System.out.println(json(backend.tokens().list()));
+          return;
+        }
         System.out.println("name\tscopes\tcreated\trevoked");
         for (ApiToken t : backend.tokens().list()) {
           System.out.println(t.name() + "\t" + scopeList(t.scopes()) + "\t" + t.createdAt() + "\t"
@@ -82,6 +92,25 @@ final class TokenCommand {
         System.out.println("revoked '" + t.name() + "' at " + t.revokedAt());
       }
     }
+  }
+
+  /** The same columns as the table, as an array of objects; never a secret or its hash. */
+  static String json(List<ApiToken> tokens) {
+    ObjectMapper mapper = new ObjectMapper();
+    ArrayNode array = mapper.createArrayNode();
+    for (ApiToken t : tokens) {
+      ObjectNode o = array.addObject();
+      o.put("name", t.name());
+      ArrayNode scopes = o.putArray("scopes");
+      t.scopes().stream().sorted().map(TokenScope::wireName).forEach(scopes::add);
+      o.put("created", t.createdAt().toString());
+      if (t.revoked()) {
+        o.put("revoked", t.revokedAt().toString());
+      } else {
+        o.putNull("revoked");
+      }
+    }
+    return array.toString();
   }
 
   private static String scopeList(Set<TokenScope> scopes) {

@@ -46,10 +46,18 @@ final class VersionsCommand {
     @Mixin
     ServerOption server;
 
+    @Mixin
+    OutputOption output;
+
     @Override
     public void run() {
       try (AeserveClient client = server.connect()) {
-        print(client.listVersions(name));
+        List<VersionInfo> versions = client.listVersions(name);
+        if (output.json()) {
+          System.out.println(OutputOption.json(versions));
+        } else {
+          print(versions);
+        }
       }
     }
   }

@@ -139,9 +139,9 @@ class FamilyCommandsTest {
     CliTestServer.Result recommended = run("recommend", "--model", "cli-autorec", "--history", history.toString(), "--k", "5");
     assertThat(recommended.code()).as(recommended.err()).isZero();
     assertThat(recommended.err()).contains("unknown items").contains("nope");
-    assertThat(recommended.lines()).hasSize(6).first().isEqualTo("rank,item,score");
-    assertThat(recommended.lines().subList(1, 6)).allSatisfy(l -> assertThat(l).matches("\\d+,i\\d+,-?[0-9.E-]+"))
-        .noneSatisfy(l -> assertThat(l).matches("\\d+,(i1|i2),.*"));
+    assertThat(recommended.lines()).hasSize(6).first().isEqualTo("user,rank,item,score");
+    assertThat(recommended.lines().subList(1, 6)).allSatisfy(l -> assertThat(l).matches("user,\\d+,i\\d+,-?[0-9.E-]+"))
+        .noneSatisfy(l -> assertThat(l).matches("user,\\d+,(i1|i2),.*"));
 
     CliTestServer.Result evaluated = run("evaluate", "--model", "cli-autorec", "--ratings", file.toString(), "--held-out-users", "30",
         "--split-seed", "5");
