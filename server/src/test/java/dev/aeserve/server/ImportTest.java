@@ -129,6 +129,38 @@ class ImportTest {
     assertThat(f.client.listVersions("spec-mismatch")).isEmpty();
   }
 
+  @Test
+  void anImportedAndANativeVersionShareATrafficSplitWithAShadowComparison() throws InterruptedException {
+    f.register("mixed-ae", ServerFixture.tinyModel(6, 1));
+    String manifest = edit(manifest("ae"), m -> ((ObjectNode) m).put("score", "mse"));
+    ImportManifest m = ImportManifest.fromJson(manifest);
+    int imported = f.client.uploadVersion("mixed-ae", m.spec().toJson(), m.metricsJson(), null,
+        new ImportArtifact(m, fixture("ae_encoder.onnx"), fixture("ae_decoder.onnx")).toBytes()).getVersion();
+    f.client.setTraffic("mixed-ae", java.util.Map.of(1, 100), java.util.Map.of(imported, 100));
+    float[][] x = matrix(fixtureJson("ae_expected.json").get("x"));
+    for (int i = 0; i < 4; i++) {
+      ReconstructResult r = f.client.reconstruct(ModelSelector.model("mixed-ae").withRoutingKey("k" + i), x);
+      assertThat(r.servedBy().engine()).isEqualTo("MXNet");
+      assertThat(r.servedBy().route()).isEqualTo("split");
+    }
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+    var comparison = f.client.compareShadow("mixed-ae");
+    while (comparison.getComparisonsCount() == 0
+        || comparison.getComparisons(0).getReconstructionErrorDifference().getCount() < 4L * x.length) {
+      assertThat(System.nanoTime()).as("shadow comparisons within 30 s").isLessThan(deadline);
+      Thread.sleep(20);
+      comparison = f.client.compareShadow("mixed-ae");
+    }
+    var c = comparison.getComparisons(0);
+    assertThat(c.getPrimaryVersion()).isEqualTo(1);
+    assertThat(c.getShadowVersion()).isEqualTo(imported);
+    assertThat(c.getFailed()).isZero();
+    assertThat(c.getLatentDistance().getCount()).isEqualTo(4L * x.length);
+    System.out.println("native v1 primary, imported v" + imported + " shadow: " + c.getReconstructionErrorDifference()
+        .getCount() + " rows compared, mean reconstruction error difference "
+        + c.getReconstructionErrorDifference().getMean() + ", mean latent distance " + c.getLatentDistance().getMean());
+  }
+
   private static VersionInfo importPair(String model, String family, String encoder, String decoder, String manifest) {
     ImportManifest m = ImportManifest.fromJson(manifest);
     byte[] artifact = new ImportArtifact(m, fixture(encoder + ".onnx"), fixture(decoder + ".onnx")).toBytes();
