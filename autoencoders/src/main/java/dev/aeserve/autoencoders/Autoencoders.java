@@ -2,6 +2,7 @@ package dev.aeserve.autoencoders;
 
 import dev.aeserve.autoencoders.internal.DjlAutoencoder;
 import dev.aeserve.autoencoders.internal.Engines;
+import dev.aeserve.autoencoders.internal.ImportedVersions;
 import java.util.Objects;
 
 /** The entry point for serving: a spec and its weights artifact become a loaded {@link Autoencoder}. */
@@ -20,15 +21,22 @@ public final class Autoencoders {
   }
 
   /**
-   * Loads a version on an engine and a device.
+   * Loads a version on an engine and a device. An imported version ({@link ImportArtifact}, told
+   * apart by its magic) loads on the engine its manifest names instead, on the CPU, after its
+   * graphs are checked against the manifest and its golden batch has run (see
+   * docs/import.md).
    *
    * @throws IllegalArgumentException when the device is a GPU the engine cannot reach
+   * @throws InvalidSpecException when an import's manifest disagrees with the spec (naming the field)
    */
   public static Autoencoder load(AutoencoderSpec spec, byte[] weights, EngineKind engine, ComputeDevice device) {
     Objects.requireNonNull(spec, "spec");
     Objects.requireNonNull(weights, "weights");
     Objects.requireNonNull(engine, "engine");
     Objects.requireNonNull(device, "device");
+    if (ImportArtifact.isImport(weights)) {
+      return ImportedVersions.load(spec, ImportArtifact.parse(weights));
+    }
     Engines.requireDevice(engine, device);
     return DjlAutoencoder.load(spec, WeightsArtifact.parse(weights), engine, device);
   }

@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
         ServeCommand.class,
         DemoCommand.class,
         TrainCommand.class,
+        ImportCommand.class,
         ModelsCommand.class,
         VersionsCommand.class,
         AliasCommand.class,

@@ -1,12 +1,5 @@
 package dev.aeserve.autoencoders.internal;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Block;
-import ai.djl.nn.SequentialBlock;
-import ai.djl.training.ParameterStore;
 import dev.aeserve.autoencoders.Autoencoder;
 import dev.aeserve.autoencoders.AutoencoderSpec;
 import dev.aeserve.autoencoders.ComputeDevice;
@@ -37,21 +30,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.function.Supplier;
 import java.util.concurrent.locks.ReadWriteLock;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
- * Any family's autoencoder on a DJL engine. The blocks compute; everything family-specific
- * around them (conditions, splitting mean and log-variance, sampling, softmax, scores, ranking)
- * happens in Java, identically on both engines.
+ * Any family's autoencoder over an {@link EncoderDecoder} on a DJL engine: native blocks (MXNet,
+ * PyTorch) or an imported ONNX pair (ONNX Runtime). The engine computes; everything
+ * family-specific around it (conditions, splitting mean and log-variance, sampling, softmax,
+ * scores, ranking) happens in Java, identically whatever the engine.
  *
- * <p>Threading: the blocks and their parameters are shared and only read. Each call creates its
- * own sub-manager of the model's manager, so every array it allocates is freed when the call
- * ends, whatever the thread. Calls hold the read side of a read-write lock and {@link #close}
- * the write side, so closing waits for calls in flight and later calls fail cleanly instead of
- * touching freed native memory. MXNet computation additionally runs under
- * {@link Engines#computeLock}; PyTorch computes concurrently.
+ * <p>Threading: calls hold the read side of a read-write lock and {@link #close} the write side,
+ * so closing waits for calls in flight and later calls fail cleanly instead of touching freed
+ * native memory. The engine side is safe for concurrent calls (see {@link NativeBlocks} for
+ * MXNet's lock).
  */
 public final class DjlAutoencoder implements Autoencoder {
   /**
@@ -64,23 +56,17 @@ public final class DjlAutoencoder implements Autoencoder {
 
   private final AutoencoderSpec spec;
   private final EngineKind engine;
-  private final NDManager manager;
-  private final SequentialBlock encoder;
-  private final SequentialBlock decoder;
+  private final EncoderDecoder graphs;
   private final ItemVocabulary vocabulary;
-  private final ReentrantLock computeLock;
   private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
   private boolean closed;
 
-  private DjlAutoencoder(AutoencoderSpec spec, EngineKind engine, NDManager manager,
-      SequentialBlock encoder, SequentialBlock decoder) {
-    this.spec = spec;
-    this.engine = engine;
-    this.manager = manager;
-    this.encoder = encoder;
-    this.decoder = decoder;
+  /** A version computing on {@code graphs}, which it owns from now on (close releases them). */
+  public DjlAutoencoder(AutoencoderSpec spec, EngineKind engine, EncoderDecoder graphs) {
+    this.spec = Objects.requireNonNull(spec, "spec");
+    this.engine = Objects.requireNonNull(engine, "engine");
+    this.graphs = Objects.requireNonNull(graphs, "graphs");
     this.vocabulary = spec.family().recommender() ? ItemVocabulary.of(spec) : null;
-    this.computeLock = Engines.computeLock(engine);
   }
 
   /** Builds the blocks for {@code spec} on {@code engine} and loads the artifact into them. */
@@ -91,17 +77,7 @@ public final class DjlAutoencoder implements Autoencoder {
   /** Likewise, with the model's parameters and every call's arrays on {@code device}. */
   public static DjlAutoencoder load(AutoencoderSpec spec, WeightsArtifact artifact, EngineKind engine,
       ComputeDevice device) {
-    NDManager manager = Engines.engine(engine).newBaseManager(Engines.djlDevice(device));
-    try {
-      Architecture architecture = Architecture.of(spec);
-      SequentialBlock encoder = architecture.newEncoder();
-      SequentialBlock decoder = architecture.newDecoder();
-      architecture.load(encoder, decoder, artifact, manager);
-      return new DjlAutoencoder(spec, engine, manager, encoder, decoder);
-    } catch (RuntimeException | Error e) {
-      manager.close();
-      throw e;
-    }
+    return new DjlAutoencoder(spec, engine, NativeBlocks.load(spec, artifact, engine, device));
   }
 
   @Override
@@ -327,9 +303,9 @@ public final class DjlAutoencoder implements Autoencoder {
     Matrix logVar = null;
     Matrix raw;
     if (!spec.family().variational() && spec.conditionCount() == 0) {
-      // One engine call through both blocks, exactly as before families existed.
-      float[] out = compute(Inputs.encoderInput(spec, x.data(), x.rows(), c), x.rows(),
-          Architecture.of(spec).encoderInputWidth(), encoder, decoder);
+      float[] input = Inputs.encoderInput(spec, x.data(), x.rows(), c);
+      int cols = Architecture.of(spec).encoderInputWidth();
+      float[] out = compute(() -> graphs.encodeThenDecode(input, x.rows(), cols, spec.latentDim()));
       raw = new Matrix(x.rows(), spec.inputDim(), out);
       mean = null;
     } else {
@@ -369,14 +345,14 @@ public final class DjlAutoencoder implements Autoencoder {
   }
 
   private Matrix runEncoder(Matrix x, int[] c) {
-    float[] h = compute(Inputs.encoderInput(spec, x.data(), x.rows(), c), x.rows(),
-        Architecture.of(spec).encoderInputWidth(), encoder);
+    float[] input = Inputs.encoderInput(spec, x.data(), x.rows(), c);
+    float[] h = compute(() -> graphs.encode(input, x.rows(), Architecture.of(spec).encoderInputWidth()));
     return new Matrix(x.rows(), spec.encoderOutputDim(), h);
   }
 
   private Matrix runDecoder(Matrix z, int[] c) {
-    float[] out = compute(Inputs.decoderInput(spec, z.data(), z.rows(), c), z.rows(),
-        Architecture.of(spec).decoderInputWidth(), decoder);
+    float[] input = Inputs.decoderInput(spec, z.data(), z.rows(), c);
+    float[] out = compute(() -> graphs.decode(input, z.rows(), Architecture.of(spec).decoderInputWidth()));
     return new Matrix(z.rows(), spec.inputDim(), out);
   }
 
@@ -433,28 +409,13 @@ public final class DjlAutoencoder implements Autoencoder {
     }
   }
 
-  private float[] compute(float[] input, int rows, int cols, Block... blocks) {
+  private float[] compute(Supplier<float[]> call) {
     lifecycle.readLock().lock();
     try {
       if (closed) {
         throw new IllegalStateException("model is closed");
       }
-      if (computeLock != null) {
-        computeLock.lock();
-      }
-      try (NDManager call = manager.newSubManager()) {
-        ParameterStore parameters = new ParameterStore(call, false);
-        NDList current = new NDList(call.create(input, new Shape(rows, cols)));
-        for (Block block : blocks) {
-          current = block.forward(parameters, current, false);
-        }
-        NDArray result = current.singletonOrThrow();
-        return result.toFloatArray();
-      } finally {
-        if (computeLock != null) {
-          computeLock.unlock();
-        }
-      }
+      return call.get();
     } finally {
       lifecycle.readLock().unlock();
     }
@@ -466,7 +427,7 @@ public final class DjlAutoencoder implements Autoencoder {
     try {
       if (!closed) {
         closed = true;
-        manager.close();
+        graphs.close();
       }
     } finally {
       lifecycle.writeLock().unlock();

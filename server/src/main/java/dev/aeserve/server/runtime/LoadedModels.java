@@ -148,8 +148,9 @@ public final class LoadedModels implements ModelRuntime {
     long took = System.nanoTime() - start;
     metrics.recordModelLoad(took);
     metrics.setLoadedModelBytes(budget.usedBytes());
+    // An imported version computes on the engine its manifest names, whatever the server's.
     log.info("loaded {}:{} ({} bytes) on {} {} in {} ms", version.model(), version.version(), weights.length,
-        engine.djlName(), devices, took / 1_000_000);
+        replicas.get(0).model().engine().djlName(), devices, took / 1_000_000);
     return new ServableVersion(version, spec, LatentFingerprint.of(version, spec), replicas);
   }
 
