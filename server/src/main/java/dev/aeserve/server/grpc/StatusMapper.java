@@ -70,10 +70,16 @@ public final class StatusMapper {
 
   /**
    * Trailer with the server's retry hint, in the name gRPC's retry policy reads: a client with a
-   * service-config retry policy waits this long before retrying a RESOURCE_EXHAUSTED call.
+   * service-config retry policy waits this long before retrying a RESOURCE_EXHAUSTED call, or an
+   * UNAVAILABLE one (registry database unreachable, server starting).
    */
   public static final Metadata.Key<String> RETRY_PUSHBACK_MS =
       Metadata.Key.of("grpc-retry-pushback-ms", Metadata.ASCII_STRING_MARSHALLER);
+
+  /** Retry hint when the registry's database cannot be reached: about one reconnect attempt. */
+  static final long REGISTRY_RETRY_MILLIS = 1000;
+  /** Retry hint while the server starts or drains. */
+  static final long STARTING_RETRY_MILLIS = 500;
 
   private StatusMapper() {}
 
@@ -94,6 +100,10 @@ public final class StatusMapper {
     Metadata trailers = new Metadata();
     if (cause instanceof QueueFullException full) {
       trailers.put(RETRY_PUSHBACK_MS, Long.toString(full.retryAfterMillis()));
+    } else if (cause instanceof RegistryStorageException) {
+      trailers.put(RETRY_PUSHBACK_MS, Long.toString(REGISTRY_RETRY_MILLIS));
+    } else if (cause instanceof ServerUnavailableException) {
+      trailers.put(RETRY_PUSHBACK_MS, Long.toString(STARTING_RETRY_MILLIS));
     }
     return Status.fromCode(code).withDescription(cause.getMessage()).asRuntimeException(trailers);
   }
