@@ -10,6 +10,7 @@ import dev.aeserve.registry.InvalidRegistryRequestException;
 import dev.aeserve.registry.ModelAlreadyExistsException;
 import dev.aeserve.registry.RegistryNotFoundException;
 import dev.aeserve.registry.RegistryStorageException;
+import dev.aeserve.registry.UploadKeyConflictException;
 import dev.aeserve.registry.VersionStateException;
 import dev.aeserve.server.FamilyCapabilityException;
 import dev.aeserve.server.InvalidRequestException;
@@ -51,6 +52,8 @@ public final class StatusMapper {
       // A history none of whose items the vocabulary knows: the items are what is not found.
       Map.entry(UnknownItemsException.class, Status.Code.NOT_FOUND),
       Map.entry(ModelAlreadyExistsException.class, Status.Code.ALREADY_EXISTS),
+      // An upload key reused for other bytes: the version it created exists, and the message names it.
+      Map.entry(UploadKeyConflictException.class, Status.Code.ALREADY_EXISTS),
       Map.entry(RpcNotServedException.class, Status.Code.FAILED_PRECONDITION),
       Map.entry(LatentSpaceMismatchException.class, Status.Code.FAILED_PRECONDITION),
       Map.entry(FamilyCapabilityException.class, Status.Code.FAILED_PRECONDITION),
