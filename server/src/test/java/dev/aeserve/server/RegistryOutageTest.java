@@ -139,6 +139,7 @@ class RegistryOutageTest {
     int v1 = upload("feed", m);
     int v2 = upload("feed", m);
     registry.setAlias("feed", "production", v1, "test");
+    awaitFeedCaughtUp();
     // A resolver whose periodic reconcile never comes in this test: only the reconnect can help it.
     try (VersionResolver resolver = new VersionResolver(registry, Duration.ofHours(1))) {
       var production = new dev.aeserve.server.routing.ModelSelector("feed", null, "production", "");
@@ -156,6 +157,19 @@ class RegistryOutageTest {
           "the alias's move seen after the feed reconnects");
       long ms = (System.nanoTime() - back) / 1_000_000;
       assertTrue(ms < 2000, "seen " + ms + " ms after the database came back");
+    }
+  }
+
+  /** Notifications come in commit order: once a fresh change is heard, every earlier one was delivered. */
+  private void awaitFeedCaughtUp() throws Exception {
+    java.util.concurrent.CountDownLatch heard = new java.util.concurrent.CountDownLatch(1);
+    try (AutoCloseable sub = registry.subscribe(c -> {
+      if ("barrier".equals(c.model())) {
+        heard.countDown();
+      }
+    })) {
+      registry.createModel("barrier", "ae", "", "test");
+      assertTrue(heard.await(10, java.util.concurrent.TimeUnit.SECONDS), "the change feed delivered the barrier");
     }
   }
 
