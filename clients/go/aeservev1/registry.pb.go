@@ -419,8 +419,13 @@ type UploadHeader struct {
 	ArtifactSha256 string `protobuf:"bytes,6,opt,name=artifact_sha256,json=artifactSha256,proto3" json:"artifact_sha256,omitempty"`
 	// The version this one derives from (for example a recalibration), if any.
 	ParentVersion *uint32 `protobuf:"varint,7,opt,name=parent_version,json=parentVersion,proto3,oneof" json:"parent_version,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Names one logical upload (clients send a fresh UUID per upload and the same one on every retry
+	// of it). A retry with the same key and bytes returns the version the first attempt created, so
+	// a lost response never makes a second version; the same key with other bytes is refused with
+	// ALREADY_EXISTS naming that version. Empty: no key, every upload creates a version.
+	IdempotencyKey string `protobuf:"bytes,8,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *UploadHeader) Reset() {
@@ -500,6 +505,13 @@ func (x *UploadHeader) GetParentVersion() uint32 {
 		return *x.ParentVersion
 	}
 	return 0
+}
+
+func (x *UploadHeader) GetIdempotencyKey() string {
+	if x != nil {
+		return x.IdempotencyKey
+	}
+	return ""
 }
 
 type UploadVersionRequest struct {
@@ -1459,7 +1471,7 @@ const file_aeserve_v1_registry_proto_rawDesc = "" +
 	"\aaliases\x18\x03 \x03(\v2\x15.aeserve.v1.AliasInfoR\aaliases\"\x13\n" +
 	"\x11ListModelsRequest\"C\n" +
 	"\x12ListModelsResponse\x12-\n" +
-	"\x06models\x18\x01 \x03(\v2\x15.aeserve.v1.ModelInfoR\x06models\"\x9c\x02\n" +
+	"\x06models\x18\x01 \x03(\v2\x15.aeserve.v1.ModelInfoR\x06models\"\xc5\x02\n" +
 	"\fUploadHeader\x12\x14\n" +
 	"\x05model\x18\x01 \x01(\tR\x05model\x12\x1b\n" +
 	"\tspec_json\x18\x02 \x01(\tR\bspecJson\x12!\n" +
@@ -1467,7 +1479,8 @@ const file_aeserve_v1_registry_proto_rawDesc = "" +
 	"\x10calibration_json\x18\x04 \x01(\tR\x0fcalibrationJson\x12#\n" +
 	"\rartifact_size\x18\x05 \x01(\x04R\fartifactSize\x12'\n" +
 	"\x0fartifact_sha256\x18\x06 \x01(\tR\x0eartifactSha256\x12*\n" +
-	"\x0eparent_version\x18\a \x01(\rH\x00R\rparentVersion\x88\x01\x01B\x11\n" +
+	"\x0eparent_version\x18\a \x01(\rH\x00R\rparentVersion\x88\x01\x01\x12'\n" +
+	"\x0fidempotency_key\x18\b \x01(\tR\x0eidempotencyKeyB\x11\n" +
 	"\x0f_parent_version\"j\n" +
 	"\x14UploadVersionRequest\x122\n" +
 	"\x06header\x18\x01 \x01(\v2\x18.aeserve.v1.UploadHeaderH\x00R\x06header\x12\x16\n" +

@@ -1,5 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
+import { createHash, randomUUID } from "crypto";
 import { userInfo } from "os";
 import * as path from "path";
 import type { ProtoGrpcType as AutoencoderProto } from "./generated/autoencoder";
@@ -442,6 +443,57 @@ export class AeserveClient {
   getVersion(model: string, selector: number | string, timeoutMs?: number): Promise<VersionInfo__Output> {
     const req = typeof selector === "number" ? { model, version: selector } : { model, alias: selector };
     return this.unary(this.registry, this.registry.GetVersion as any, req, timeoutMs);
+  }
+
+  /**
+   * Uploads a new version of `model` from its spec and weights. The upload carries an idempotency
+   * key (a fresh UUID unless `idempotencyKey` is given) and is retried with the same key when the
+   * server is unavailable or the connection drops (up to `UPLOAD_ATTEMPTS` attempts): an attempt
+   * whose answer was lost but whose version was created returns that version, never a second one.
+   * The same key with other bytes is refused with ALREADY_EXISTS naming the version it created.
+   */
+  async uploadVersion(model: string, specJson: string, weights: Uint8Array,
+    options: { metricsJson?: string; calibrationJson?: string; idempotencyKey?: string; timeoutMs?: number } = {},
+  ): Promise<VersionInfo__Output> {
+    const header = {
+      model, specJson, metricsJson: options.metricsJson ?? "{}", calibrationJson: options.calibrationJson ?? "",
+      artifactSize: String(weights.length), artifactSha256: createHash("sha256").update(weights).digest("hex"),
+      idempotencyKey: options.idempotencyKey ?? randomUUID(),
+    };
+    let backoffMs = 200;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.uploadOnce(header, weights, options.timeoutMs);
+      } catch (e) {
+        if (attempt >= AeserveClient.UPLOAD_ATTEMPTS || !(e instanceof AeserveError) || e.code !== grpc.status.UNAVAILABLE) {
+          throw e;
+        }
+      }
+      await new Promise((r) => setTimeout(r, backoffMs));
+      backoffMs = Math.min(2000, backoffMs * 2);
+    }
+  }
+
+  /** Attempts of one logical upload, all under one idempotency key. */
+  static readonly UPLOAD_ATTEMPTS = 4;
+
+  private uploadOnce(header: object, weights: Uint8Array, timeoutMs?: number): Promise<VersionInfo__Output> {
+    return new Promise((resolve, reject) => {
+      const call = (this.registry.UploadVersion as any).call(this.registry, this.metadata(), this.deadline(timeoutMs),
+        (err: grpc.ServiceError | null, res: VersionInfo__Output) => {
+          if (err) {
+            reject(new AeserveError(err.code, err.details));
+          } else {
+            resolve(res);
+          }
+        });
+      call.write({ header });
+      const chunk = 1 << 20;
+      for (let off = 0; off < weights.length; off += chunk) {
+        call.write({ chunk: Buffer.from(weights.subarray(off, off + chunk)) });
+      }
+      call.end();
+    });
   }
 
   async listVersions(model: string, timeoutMs?: number): Promise<VersionInfo__Output[]> {

@@ -9,7 +9,10 @@ Kubernetes headless Service's pods).
 from __future__ import annotations
 
 import getpass
+import hashlib
 import json
+import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Mapping, Optional, Sequence, Union
 
@@ -441,6 +444,42 @@ class AeserveClient:
     def list_versions(self, model: str, *, timeout: Optional[float] = None) -> list[registry_pb2.VersionInfo]:
         return list(self._call(self._registry.ListVersions, registry_pb2.ListVersionsRequest(model=model),
                                timeout).versions)
+
+    UPLOAD_ATTEMPTS = 4
+    _UPLOAD_CHUNK = 1 << 20
+
+    def upload_version(self, model: str, spec_json: str, weights: bytes, *, metrics_json: str = "{}",
+                       calibration_json: Optional[str] = None, idempotency_key: Optional[str] = None,
+                       timeout: Optional[float] = None) -> registry_pb2.VersionInfo:
+        """Uploads a new version of `model` from its spec and weights.
+
+        The upload carries an idempotency key (a fresh UUID unless one is given) and is retried
+        with the same key when the server is unavailable or the connection drops, up to
+        UPLOAD_ATTEMPTS attempts: an attempt whose answer was lost but whose version was created
+        returns that version, never a second one. The same key with other bytes is refused with
+        ALREADY_EXISTS naming the version it created.
+        """
+        key = idempotency_key or str(uuid.uuid4())
+        header = registry_pb2.UploadHeader(
+            model=model, spec_json=spec_json, metrics_json=metrics_json or "{}",
+            calibration_json=calibration_json or "", artifact_size=len(weights),
+            artifact_sha256=hashlib.sha256(weights).hexdigest(), idempotency_key=key)
+
+        def requests():
+            yield registry_pb2.UploadVersionRequest(header=header)
+            for off in range(0, len(weights), self._UPLOAD_CHUNK):
+                yield registry_pb2.UploadVersionRequest(chunk=weights[off:off + self._UPLOAD_CHUNK])
+
+        backoff = 0.2
+        for attempt in range(1, self.UPLOAD_ATTEMPTS + 1):
+            try:
+                return self._call(self._registry.UploadVersion, requests(), timeout)
+            except AeserveError as e:
+                if attempt == self.UPLOAD_ATTEMPTS or e.code != grpc.StatusCode.UNAVAILABLE:
+                    raise
+            time.sleep(backoff)
+            backoff = min(2.0, backoff * 2)
+        raise AssertionError("unreachable")
 
     def set_alias(self, model: str, alias: str, version: int, *,
                   timeout: Optional[float] = None) -> registry_pb2.AliasInfo:

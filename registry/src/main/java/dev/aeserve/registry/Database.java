@@ -30,12 +30,20 @@ public final class Database implements AutoCloseable {
   private final String user;
   private final String password;
   private final HikariDataSource pool;
+  private final DatabaseTimeouts timeouts;
 
-  private Database(String jdbcUrl, String user, String password, int poolSize) {
+  private Database(String jdbcUrl, String user, String password, int poolSize, DatabaseTimeouts timeouts) {
     this.jdbcUrl = jdbcUrl;
     this.user = user;
     this.password = password;
+    this.timeouts = timeouts;
     HikariConfig config = new HikariConfig();
+    // Bounded waits: a database that is down or hung costs a caller the connect timeout, not the
+    // pool's default 30 s; a statement is cancelled by Postgres after the statement timeout and,
+    // should Postgres stop answering altogether, by the socket a little after it.
+    config.setConnectionTimeout(timeouts.connect().toMillis());
+    config.setValidationTimeout(Math.max(250, Math.min(1000, timeouts.connect().toMillis() / 2)));
+    driverProperties(timeouts).forEach((k, v) -> config.addDataSourceProperty((String) k, v));
     config.setJdbcUrl(jdbcUrl);
     if (user != null) {
       config.setUsername(user);
@@ -59,13 +67,19 @@ public final class Database implements AutoCloseable {
     return open(jdbcUrl, user, password, DEFAULT_POOL_SIZE);
   }
 
-  /** As {@link #open(String, String, String)}, with at most {@code poolSize} pooled connections. */
+  /** As {@link #open(String, String, String, int)}, with at most {@code poolSize} pooled connections. */
   public static Database open(String jdbcUrl, String user, String password, int poolSize) {
+    return open(jdbcUrl, user, password, poolSize, DatabaseTimeouts.DEFAULT);
+  }
+
+  /** Opens a pool of at most {@code poolSize} connections that waits as {@code timeouts} say. */
+  public static Database open(String jdbcUrl, String user, String password, int poolSize, DatabaseTimeouts timeouts) {
     requireNonNull(jdbcUrl, "jdbcUrl");
+    requireNonNull(timeouts, "timeouts");
     if (poolSize < 1) {
       throw new IllegalArgumentException("poolSize must be at least 1, got " + poolSize);
     }
-    Database database = new Database(jdbcUrl, user, password, poolSize);
+    Database database = new Database(jdbcUrl, user, password, poolSize, timeouts);
     try {
       migrate(database.pool);
       return database;
@@ -104,7 +118,7 @@ public final class Database implements AutoCloseable {
    * (such as {@code LISTEN}). The caller closes it.
    */
   public Connection openDedicatedConnection() throws SQLException {
-    Properties properties = new Properties();
+    Properties properties = driverProperties(timeouts);
     if (user != null) {
       properties.setProperty("user", user);
     }
@@ -112,6 +126,18 @@ public final class Database implements AutoCloseable {
       properties.setProperty("password", password);
     }
     return DriverManager.getConnection(jdbcUrl, properties);
+  }
+
+  private static Properties driverProperties(DatabaseTimeouts timeouts) {
+    Properties p = new Properties();
+    p.setProperty("connectTimeout", Integer.toString(DatabaseTimeouts.seconds(timeouts.connect())));
+    p.setProperty("socketTimeout", Integer.toString(DatabaseTimeouts.seconds(timeouts.statement()) + 5));
+    p.setProperty("options", "-c statement_timeout=" + timeouts.statement().toMillis());
+    return p;
+  }
+
+  public DatabaseTimeouts timeouts() {
+    return timeouts;
   }
 
   @Override

@@ -129,7 +129,25 @@ public final class EmbeddedDatabase implements AutoCloseable {
     return directory.resolve("postgres.log");
   }
 
-  /** Stops the server (fast shutdown); the data stays. Safe to call more than once. */
+  /** The postmaster's process id, from its pid file; empty when there is none. */
+  public Optional<Long> postmasterPid() {
+    Path pidFile = directory.resolve("pgdata").resolve("postmaster.pid");
+    try {
+      return Files.exists(pidFile) ? readPid(pidFile) : Optional.empty();
+    } catch (IOException | UncheckedIOException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Whether the postmaster process is alive (a stopped one, SIGSTOP, counts as alive). */
+  public boolean running() {
+    return postmasterPid().flatMap(ProcessHandle::of).map(ProcessHandle::isAlive).orElse(false);
+  }
+
+  /**
+   * Stops the server (fast shutdown); the data stays. Safe to call more than once. A server that
+   * already died leaves no {@code postmaster.pid} behind either.
+   */
   @Override
   public synchronized void close() {
     if (closed) {
@@ -141,11 +159,28 @@ public final class EmbeddedDatabase implements AutoCloseable {
     } catch (IllegalStateException alreadyShuttingDown) {
       // Called from the hook itself, or while the JVM exits: nothing to unregister.
     }
+    IOException failure = null;
     try {
       postgres.close();
       log.debug("embedded Postgres on port {} stopped", postgres.getPort());
     } catch (IOException e) {
-      throw new UncheckedIOException("could not stop the embedded Postgres in " + directory, e);
+      failure = e;
+    }
+    removeStalePidFile();
+    if (failure != null && running()) {
+      throw new UncheckedIOException("could not stop the embedded Postgres in " + directory, failure);
+    }
+  }
+
+  private void removeStalePidFile() {
+    Path pidFile = directory.resolve("pgdata").resolve("postmaster.pid");
+    if (Files.exists(pidFile) && !running()) {
+      try {
+        Files.deleteIfExists(pidFile);
+        log.info("removed stale {} (its process is gone)", pidFile);
+      } catch (IOException e) {
+        log.warn("could not remove stale {}: {}", pidFile, e.getMessage());
+      }
     }
   }
 

@@ -25,8 +25,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>One dedicated connection (never a pooled one: it is held for the feed's life) and one daemon
  * thread, {@code aeserve-registry-feed}, which calls the listeners in order; listeners should be
- * quick. When the connection fails the feed reconnects with backoff and then sends
- * {@link RegistryChange#everything()}, since notifications sent meanwhile are lost.
+ * quick. When the connection fails (or a probe after two silent seconds goes unanswered for two
+ * more) the feed reconnects, retrying at most a second apart, and then sends
+ * {@link RegistryChange#everything()} on every reconnect, since notifications sent meanwhile are
+ * lost: listeners reconcile in full.
  */
 final class PostgresChangeFeed implements AutoCloseable {
 
@@ -41,9 +43,12 @@ final class PostgresChangeFeed implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PostgresChangeFeed.class);
   private static final int POLL_MILLIS = 250;
   // getNotifications() alone never notices a silently dropped connection; a query does.
-  private static final Duration PROBE_AFTER_SILENCE = Duration.ofSeconds(10);
-  private static final Duration FIRST_BACKOFF = Duration.ofMillis(200);
-  private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
+  private static final Duration PROBE_AFTER_SILENCE = Duration.ofSeconds(2);
+  // A probe the database does not answer (a hung server) counts as a lost connection.
+  private static final int PROBE_TIMEOUT_MILLIS = 2000;
+  // Retries at most this far apart, so the feed is back within a second of the database.
+  private static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
+  private static final Duration MAX_BACKOFF = Duration.ofSeconds(1);
 
   private final ConnectionOpener opener;
   private final List<Consumer<RegistryChange>> listeners = new CopyOnWriteArrayList<>();
@@ -119,7 +124,7 @@ final class PostgresChangeFeed implements AutoCloseable {
         try {
           if (connection == null) {
             connection = listen(opener);
-            log.info("registry change feed reconnected");
+            log.info("registry change feed reconnected; reconciling everything");
             backoff = FIRST_BACKOFF;
             dispatch(RegistryChange.everything());
           }
@@ -182,6 +187,7 @@ final class PostgresChangeFeed implements AutoCloseable {
     Connection connection = opener.open();
     try (Statement s = connection.createStatement()) {
       connection.setAutoCommit(true);
+      connection.setNetworkTimeout(Runnable::run, PROBE_TIMEOUT_MILLIS);
       s.execute("LISTEN " + CHANNEL);
       return connection;
     } catch (SQLException | RuntimeException e) {

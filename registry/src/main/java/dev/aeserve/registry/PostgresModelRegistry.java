@@ -34,6 +34,7 @@ public final class PostgresModelRegistry implements ModelRegistry, AutoCloseable
   private final ModelDao models = new ModelDao();
   private final VersionDao versions = new VersionDao();
   private final AliasDao aliases = new AliasDao();
+  private final UploadKeyDao uploadKeys = new UploadKeyDao();
   private final ArtifactStore artifacts = new ArtifactStore();
   private final AuditLog audit = new AuditLog();
   private final RoutingChanges routing;
@@ -127,8 +128,23 @@ public final class PostgresModelRegistry implements ModelRegistry, AutoCloseable
                 + ": it was truncated or altered on the way; upload it again");
       }
     }
+    String key = version.idempotencyKey() == null || version.idempotencyKey().isEmpty()
+        ? null : requireUploadKey(version.idempotencyKey());
     return transactor.inTransaction("create a version of '" + name + "'", c -> {
       Model model = lockModel(c, name);
+      // Under the model's row lock, so two attempts with one key cannot both create a version.
+      if (key != null) {
+        Optional<UploadKeyDao.Use> used = uploadKeys.find(c, model.id(), key);
+        if (used.isPresent()) {
+          if (!used.get().artifactSha256().equals(sha256)) {
+            throw new UploadKeyConflictException("idempotency key '" + key + "' of model '" + name
+                + "' already created version " + used.get().version() + " from other bytes (sha256 "
+                + used.get().artifactSha256() + ", this upload " + sha256
+                + "); a new upload needs a new key");
+          }
+          return requireVersion(c, model, used.get().version());
+        }
+      }
       if (parent != null && versions.find(c, model.id(), parent).isEmpty()) {
         throw new RegistryNotFoundException("parent version " + parent + " of model '" + name + "' not found");
       }
@@ -139,6 +155,10 @@ public final class PostgresModelRegistry implements ModelRegistry, AutoCloseable
       ObjectNode details = JsonDocuments.object()
           .put("artifact_sha256", sha256)
           .put("size_bytes", content.length);
+      if (key != null) {
+        uploadKeys.insert(c, model.id(), key, number, sha256);
+        details.put("idempotency_key", key);
+      }
       if (parent != null) {
         details.put("parent_version", parent);
       }
@@ -447,6 +467,15 @@ public final class PostgresModelRegistry implements ModelRegistry, AutoCloseable
 
   private static RegistryNotFoundException aliasNotFound(String alias, String model) {
     return new RegistryNotFoundException("alias '" + alias + "' of model '" + model + "' not found");
+  }
+
+  /** At most 128 characters, no control characters: clients send a UUID. */
+  private static String requireUploadKey(String key) {
+    if (key.length() > 128 || key.chars().anyMatch(ch -> ch < 0x20 || ch == 0x7f)) {
+      throw new InvalidRegistryRequestException("idempotency key must be 1 to 128 printable characters (clients send a"
+          + " UUID), got " + key.length() + " characters");
+    }
+    return key;
   }
 
   private static void requireActor(String actor) {

@@ -4,7 +4,11 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import javax.sql.DataSource;
 
-/** Runs registry work on one pooled connection: reads in autocommit, changes in one transaction. */
+/**
+ * Runs registry work on one pooled connection: reads in autocommit, changes in one transaction.
+ * Inside a {@link RegistryCallScope} the work waits no longer than the scope's deadline and is
+ * cancelled with it.
+ */
 final class Transactor {
 
   /** Work against one connection; domain exceptions pass through, SQL ones are wrapped. */
@@ -20,17 +24,25 @@ final class Transactor {
   }
 
   <T> T read(String what, Work<T> work) {
+    RegistryCallScope scope = null;
     try (Connection connection = dataSource.getConnection()) {
+      scope = RegistryCallScope.enter(connection);
       connection.setAutoCommit(true);
       return work.run(connection);
     } catch (SQLException e) {
       throw storageFailure(what, e);
+    } finally {
+      if (scope != null) {
+        scope.leave();
+      }
     }
   }
 
   /** Commits when {@code work} returns; rolls back everything when it throws anything. */
   <T> T inTransaction(String what, Work<T> work) {
+    RegistryCallScope scope = null;
     try (Connection connection = dataSource.getConnection()) {
+      scope = RegistryCallScope.enter(connection);
       connection.setAutoCommit(false);
       try {
         T result = work.run(connection);
@@ -44,6 +56,10 @@ final class Transactor {
       // connection would hide the exception that matters.
     } catch (SQLException e) {
       throw storageFailure(what, e);
+    } finally {
+      if (scope != null) {
+        scope.leave();
+      }
     }
   }
 

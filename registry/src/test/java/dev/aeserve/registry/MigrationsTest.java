@@ -22,10 +22,10 @@ class MigrationsTest {
       assertThat(strings(c, "SELECT table_name FROM information_schema.tables"
               + " WHERE table_schema = 'public' ORDER BY table_name"))
           .containsExactly("alias", "api_token", "artifact", "flyway_schema_history", "model",
-              "model_routing", "model_version", "registry_event", "traffic_split");
+              "model_routing", "model_version", "registry_event", "traffic_split", "upload_key");
       assertThat(strings(c, "SELECT version || ':' || success FROM flyway_schema_history"
               + " WHERE version IS NOT NULL ORDER BY installed_rank"))
-          .containsExactly("1:true", "2:true", "3:true", "4:true", "5:true", "6:true");
+          .containsExactly("1:true", "2:true", "3:true", "4:true", "5:true", "6:true", "7:true");
     }
   }
 

@@ -10,6 +10,7 @@ import dev.aeserve.registry.ModelRegistry;
 import dev.aeserve.server.batching.Ticker;
 import dev.aeserve.server.grpc.Actor;
 import dev.aeserve.server.grpc.AutoencoderService;
+import dev.aeserve.server.grpc.DeadlineBoundRegistry;
 import dev.aeserve.server.grpc.RegistryService;
 import dev.aeserve.server.grpc.RequestLog;
 import dev.aeserve.server.grpc.RolloutService;
@@ -71,6 +72,7 @@ public final class AeServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AeServer.class);
 
   private final ModelRegistry registry;
+  private final DeadlineBoundRegistry bounded;
   private final HealthStatusManager health = new HealthStatusManager();
   private final VersionResolver resolver;
   private final ModelRuntime runtime;
@@ -78,6 +80,7 @@ public final class AeServer implements AutoCloseable {
   private final ShadowRunner shadows;
   private final QualityGates gates;
   private final VersionLifecycle lifecycle;
+  private final Inference inference;
   private final Server server;
   private final RequestLog requestLog = new RequestLog(Ticker.SYSTEM);
   private final Duration drainGrace;
@@ -85,18 +88,23 @@ public final class AeServer implements AutoCloseable {
   private Server healthServer;
   private int metricsPort = -1;
 
-  private AeServer(ServerBuilder<?> builder, ModelRegistry registry, ApiTokens tokens, ServerConfig config) {
+  private AeServer(ServerBuilder<?> builder, ModelRegistry database, ApiTokens tokens, ServerConfig config) {
+    // Every registry call made for a caller answers within its deadline or 2 s; artifacts load
+    // from the registry as given, since a load is shared by every call waiting on it.
+    this.bounded = new DeadlineBoundRegistry(database, DeadlineBoundRegistry.DEFAULT_BUDGET);
+    ModelRegistry registry = bounded.registry();
     this.registry = registry;
     this.drainGrace = config.drainGrace();
     this.resolver = new VersionResolver(registry);
     this.metrics = new ServingMetrics();
-    this.runtime = new LoadedModels(registry, config.engine(), config.devices(), config.batching(),
+    metrics.routingStateAge(resolver::stateAgeSeconds);
+    this.runtime = new LoadedModels(database, config.engine(), config.devices(), config.batching(),
         config.modelMemoryBudgetBytes(), metrics, Ticker.SYSTEM);
     Admission admission = new Admission(new RequestLimits(config.maxRowsPerRequest()));
     ShadowComparisons comparisons = new ShadowComparisons();
     this.shadows = new ShadowRunner(resolver, runtime, comparisons, admission, 2, 256);
     this.gates = new QualityGates(registry);
-    Inference inference = new Inference(resolver, runtime, admission, shadows, gates);
+    this.inference = new Inference(resolver, runtime, admission, shadows, gates);
     this.lifecycle = new VersionLifecycle(registry, runtime, config.unloadGrace());
     Rollouts rollouts = new Rollouts(registry, new VersionWarmup(registry, runtime));
     if (config.authEnabled()) {
@@ -160,6 +168,7 @@ public final class AeServer implements AutoCloseable {
     } catch (IOException e) {
       s.runtime.close();
       s.resolver.close();
+      s.bounded.close();
       throw new UncheckedIOException("cannot listen on " + config.host() + ":" + config.port() + ": " + rootMessage(e)
           + "; is another server on that port? choose another --port (0 picks a free one)", e);
     }
@@ -176,6 +185,7 @@ public final class AeServer implements AutoCloseable {
     if (config.preload()) {
       s.preload();
     }
+    s.inference.ready();
     s.health.setStatus("", ServingStatus.SERVING);
     s.health.setStatus(AutoencoderGrpc.SERVICE_NAME, ServingStatus.SERVING);
     log.info("aeserve listening on {}:{} ({} engine, {}, authentication {})", config.host(), s.port(),
@@ -342,6 +352,7 @@ public final class AeServer implements AutoCloseable {
     gates.close();
     resolver.close();
     runtime.close();
+    bounded.close();
     metrics.close();
   }
 }

@@ -43,6 +43,7 @@ class StatusMapperTest {
         Arguments.of(new RegistryNotFoundException("m"), Status.Code.NOT_FOUND),
         Arguments.of(new UnknownItemsException(0, java.util.List.of("x")), Status.Code.NOT_FOUND),
         Arguments.of(new ModelAlreadyExistsException("m"), Status.Code.ALREADY_EXISTS),
+        Arguments.of(new dev.aeserve.registry.UploadKeyConflictException("m"), Status.Code.ALREADY_EXISTS),
         Arguments.of(new RpcNotServedException(Family.AE, Rpc.SAMPLE), Status.Code.FAILED_PRECONDITION),
         Arguments.of(new LatentSpaceMismatchException("m"), Status.Code.FAILED_PRECONDITION),
         Arguments.of(new FamilyCapabilityException("m"), Status.Code.FAILED_PRECONDITION),

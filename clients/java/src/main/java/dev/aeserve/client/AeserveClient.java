@@ -53,6 +53,7 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.stub.MetadataUtils;
@@ -68,6 +69,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.UUID;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
@@ -95,6 +97,8 @@ import java.util.function.Supplier;
 public final class AeserveClient implements AutoCloseable {
 
   /** Weights go up in chunks of this size, well under gRPC's default message limit. */
+  /** Attempts of one logical upload, all under one idempotency key. */
+  public static final int UPLOAD_ATTEMPTS = 4;
   private static final int UPLOAD_CHUNK_BYTES = 1 << 20;
 
   private final ManagedChannel owned;
@@ -423,20 +427,56 @@ public final class AeserveClient implements AutoCloseable {
    * Uploads a new version: the header with the weights' size and sha256, then the weights in
    * chunks. The server creates the version only once every byte has arrived and checks out.
    *
+   * <p>The upload carries a fresh idempotency key and is retried with the same key when the server
+   * is unavailable or the connection fails (up to {@value #UPLOAD_ATTEMPTS} attempts): an attempt
+   * whose answer was lost but whose version was created returns that version, never a second one.
+   *
    * @param calibrationJson null for none
    */
   public VersionInfo uploadVersion(String model, String specJson, String metricsJson, String calibrationJson,
       byte[] weights) {
+    return uploadVersion(model, specJson, metricsJson, calibrationJson, weights, UUID.randomUUID().toString());
+  }
+
+  /**
+   * As {@link #uploadVersion(String, String, String, String, byte[])} under the caller's
+   * idempotency key: a caller that retries a logical upload itself (after a restart, say) passes
+   * the key it used the first time.
+   */
+  public VersionInfo uploadVersion(String model, String specJson, String metricsJson, String calibrationJson,
+      byte[] weights, String idempotencyKey) {
     Objects.requireNonNull(weights, "weights");
+    Objects.requireNonNull(idempotencyKey, "idempotencyKey");
     UploadHeader.Builder header = UploadHeader.newBuilder()
         .setModel(model)
         .setSpecJson(specJson)
         .setMetricsJson(metricsJson == null ? "{}" : metricsJson)
         .setArtifactSize(weights.length)
-        .setArtifactSha256(sha256(weights));
+        .setArtifactSha256(sha256(weights))
+        .setIdempotencyKey(idempotencyKey);
     if (calibrationJson != null) {
       header.setCalibrationJson(calibrationJson);
     }
+    long backoffMillis = 200;
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return uploadOnce(header.build(), weights);
+      } catch (AeserveException e) {
+        if (attempt >= UPLOAD_ATTEMPTS || e.code() != Status.Code.UNAVAILABLE) {
+          throw e;
+        }
+      }
+      try {
+        Thread.sleep(backoffMillis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted between upload attempts", e);
+      }
+      backoffMillis = Math.min(2000, backoffMillis * 2);
+    }
+  }
+
+  private VersionInfo uploadOnce(UploadHeader header, byte[] weights) {
     CompletableFuture<VersionInfo> result = new CompletableFuture<>();
     StreamObserver<UploadVersionRequest> stream = ModelRegistryGrpc.newStub(channel)
         .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)

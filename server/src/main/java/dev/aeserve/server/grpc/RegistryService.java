@@ -268,7 +268,8 @@ public final class RegistryService extends ModelRegistryGrpc.ModelRegistryImplBa
           header.getCalibrationJson().isEmpty() ? null : header.getCalibrationJson(),
           header.hasParentVersion() ? UnsignedFields.version("parent_version", header.getParentVersion()) : null,
           bytes,
-          header.getArtifactSha256());
+          header.getArtifactSha256(),
+          header.getIdempotencyKey().isEmpty() ? null : header.getIdempotencyKey());
       return toProto(registry.createVersion(v, actor), List.of());
     }
 

@@ -10,6 +10,7 @@ import dev.aeserve.registry.InvalidRegistryRequestException;
 import dev.aeserve.registry.ModelAlreadyExistsException;
 import dev.aeserve.registry.RegistryNotFoundException;
 import dev.aeserve.registry.RegistryStorageException;
+import dev.aeserve.registry.UploadKeyConflictException;
 import dev.aeserve.registry.VersionStateException;
 import dev.aeserve.server.FamilyCapabilityException;
 import dev.aeserve.server.InvalidRequestException;
@@ -51,6 +52,8 @@ public final class StatusMapper {
       // A history none of whose items the vocabulary knows: the items are what is not found.
       Map.entry(UnknownItemsException.class, Status.Code.NOT_FOUND),
       Map.entry(ModelAlreadyExistsException.class, Status.Code.ALREADY_EXISTS),
+      // An upload key reused for other bytes: the version it created exists, and the message names it.
+      Map.entry(UploadKeyConflictException.class, Status.Code.ALREADY_EXISTS),
       Map.entry(RpcNotServedException.class, Status.Code.FAILED_PRECONDITION),
       Map.entry(LatentSpaceMismatchException.class, Status.Code.FAILED_PRECONDITION),
       Map.entry(FamilyCapabilityException.class, Status.Code.FAILED_PRECONDITION),
@@ -70,10 +73,16 @@ public final class StatusMapper {
 
   /**
    * Trailer with the server's retry hint, in the name gRPC's retry policy reads: a client with a
-   * service-config retry policy waits this long before retrying a RESOURCE_EXHAUSTED call.
+   * service-config retry policy waits this long before retrying a RESOURCE_EXHAUSTED call, or an
+   * UNAVAILABLE one (registry database unreachable, server starting).
    */
   public static final Metadata.Key<String> RETRY_PUSHBACK_MS =
       Metadata.Key.of("grpc-retry-pushback-ms", Metadata.ASCII_STRING_MARSHALLER);
+
+  /** Retry hint when the registry's database cannot be reached: about one reconnect attempt. */
+  static final long REGISTRY_RETRY_MILLIS = 1000;
+  /** Retry hint while the server starts or drains. */
+  static final long STARTING_RETRY_MILLIS = 500;
 
   private StatusMapper() {}
 
@@ -94,6 +103,10 @@ public final class StatusMapper {
     Metadata trailers = new Metadata();
     if (cause instanceof QueueFullException full) {
       trailers.put(RETRY_PUSHBACK_MS, Long.toString(full.retryAfterMillis()));
+    } else if (cause instanceof RegistryStorageException) {
+      trailers.put(RETRY_PUSHBACK_MS, Long.toString(REGISTRY_RETRY_MILLIS));
+    } else if (cause instanceof ServerUnavailableException) {
+      trailers.put(RETRY_PUSHBACK_MS, Long.toString(STARTING_RETRY_MILLIS));
     }
     return Status.fromCode(code).withDescription(cause.getMessage()).asRuntimeException(trailers);
   }

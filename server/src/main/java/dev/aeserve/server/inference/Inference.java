@@ -11,6 +11,7 @@ import dev.aeserve.autoencoders.Rpc;
 import dev.aeserve.autoencoders.ScoreKind;
 import dev.aeserve.autoencoders.Texts;
 import dev.aeserve.server.LatentSpaceMismatchException;
+import dev.aeserve.server.ServerUnavailableException;
 import dev.aeserve.server.batching.Lane;
 import dev.aeserve.server.rollout.QualityGates;
 import dev.aeserve.server.rollout.ShadowRunner;
@@ -37,6 +38,9 @@ import java.util.concurrent.CompletableFuture;
  * into the call's. What happens because a call was routed by a split (the quality gate's
  * samples, shadow copies) happens here too, after the answer.
  *
+ * <p>Until {@link #ready()} every call is refused with {@link ServerUnavailableException}, so a
+ * server still preloading never makes a caller wait on a load.
+ *
  * <p>Every method returns a future and never throws: a refusal is a failed future carrying the
  * domain exception, which the transport maps to a status in one place.
  */
@@ -49,6 +53,7 @@ public final class Inference {
   private final Admission admission;
   private final ShadowRunner shadows;
   private final QualityGates gates;
+  private volatile boolean ready;
 
   public Inference(VersionResolver resolver, ModelRuntime runtime, Admission admission, ShadowRunner shadows,
       QualityGates gates) {
@@ -169,7 +174,15 @@ public final class Inference {
   }
 
   /** Resolves and loads the version, records the route on the call, and checks its family serves {@code rpc}. */
+  /** Opens intake: until this is called (the preload has finished), every call is refused at once. */
+  public void ready() {
+    ready = true;
+  }
+
   private ServableVersion route(ModelSelector model, Rpc rpc, InferenceCall call) {
+    if (!ready) {
+      throw new ServerUnavailableException("server is starting: models are still loading; retry shortly");
+    }
     ResolvedVersion resolved = resolver.resolve(model);
     ServableVersion servable = runtime.get(resolved.version());
     call.routedTo(resolved, servable);

@@ -5,6 +5,7 @@ import dev.aeserve.registry.ModelVersion;
 import dev.aeserve.server.batching.BatchObserver;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
@@ -14,6 +15,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.function.DoubleSupplier;
 
 /**
  * The server's Prometheus metrics: queue time, compute time, rows per batch and end-to-end
@@ -86,6 +88,16 @@ public final class ServingMetrics implements AutoCloseable {
 
   public void setLoadedModelBytes(long bytes) {
     loadedModelBytes.set(bytes);
+  }
+
+  /**
+   * Reports {@code aeserve_routing_state_age_seconds}: how old the routing state being served is
+   * (0 while the registry answers, growing while it is unreachable).
+   */
+  public void routingStateAge(DoubleSupplier seconds) {
+    GaugeWithCallback.builder().name("aeserve_routing_state_age_seconds")
+        .help("Age of the routing state served: 0 while the registry answers, growing while it is unreachable")
+        .callback(cb -> cb.call(seconds.getAsDouble())).register(registry);
   }
 
   /** The batch observer for one loaded version. */

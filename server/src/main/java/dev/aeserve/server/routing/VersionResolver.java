@@ -4,58 +4,90 @@ import dev.aeserve.registry.Alias;
 import dev.aeserve.registry.ModelRegistry;
 import dev.aeserve.registry.ModelVersion;
 import dev.aeserve.registry.RegistryChange;
+import dev.aeserve.registry.RegistryNotFoundException;
+import dev.aeserve.registry.RegistryStorageException;
 import dev.aeserve.registry.TrafficSplit;
 import dev.aeserve.registry.VersionState;
 import dev.aeserve.registry.VersionStateException;
 import dev.aeserve.server.InvalidRequestException;
+import dev.aeserve.server.batching.Ticker;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns a {@link ModelSelector} into the READY version that serves it.
+ * Turns a {@link ModelSelector} into the READY version that serves it, from the last routing
+ * state read successfully (DESIGN.md "Routing is last-known state").
  *
- * <p>Resolutions are cached per model and dropped when the registry's change feed says the model
- * changed, so a moved alias is seen by every server as soon as the change commits, without a
- * database round trip per call.
+ * <p>Every answer the registry gave (a version, an alias's version, a model's split) is kept and
+ * replaced only by a newer read. A change notification marks that model's answers stale: the next
+ * call re-reads them, and when that read fails because the database is unreachable the stale
+ * answer still serves. A periodic reconcile re-reads every kept answer in the background (every
+ * {@code reconcileEvery}, every second while the registry is unreachable), so calls for loaded
+ * versions never wait on the database. A database error never empties the state. A name the
+ * registry does not know leaves nothing behind: a scan of random names cannot grow it, and an
+ * alias that was deleted stops serving when the re-read says NOT_FOUND.
  */
 public final class VersionResolver implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(VersionResolver.class);
 
-  private final ModelRegistry registry;
-  private final ConcurrentMap<String, ConcurrentMap<String, ModelVersion>> cache = new ConcurrentHashMap<>();
-  private final ConcurrentMap<String, Optional<TrafficSplit>> splits = new ConcurrentHashMap<>();
-  private final AtomicLong generation = new AtomicLong();
-  private final AutoCloseable subscription;
-
-  /** Drops every cached route this often, in case a notification was lost (or Postgres restarted). */
+  /** Re-reads every kept answer this often, in case a notification was lost. */
   public static final Duration DEFAULT_RECONCILE = Duration.ofSeconds(5);
+  private static final Duration RETRY_WHILE_UNREACHABLE = Duration.ofSeconds(1);
+  private static final String SPLIT_KEY = "~split";
 
+  /** One answer and the generation at which its read began. */
+  private record Entry(Object value, long readAt) {}
+
+  private final ModelRegistry registry;
+  private final Ticker ticker;
+  private final long reconcileNanos;
+  private final ConcurrentMap<String, ConcurrentMap<String, Entry>> state = new ConcurrentHashMap<>();
+  private final AtomicLong generation = new AtomicLong();
+  private final ConcurrentMap<String, Long> changedAt = new ConcurrentHashMap<>();
+  private volatile long everythingChangedAt;
+  /** When the whole state was last confirmed by a successful reconcile (ticker nanos). */
+  private volatile long confirmedAt;
+  /** Ticker nanos of the first failure since the last success, or null while reachable. */
+  private volatile Long unreachableSince;
+  private volatile long lastReconcileStart;
+  private volatile long lastOutageLog;
+  private final AutoCloseable subscription;
   private final ScheduledExecutorService reconciler;
 
   public VersionResolver(ModelRegistry registry) {
-    this(registry, DEFAULT_RECONCILE);
+    this(registry, DEFAULT_RECONCILE, Ticker.SYSTEM);
   }
 
   public VersionResolver(ModelRegistry registry, Duration reconcileEvery) {
+    this(registry, reconcileEvery, Ticker.SYSTEM);
+  }
+
+  public VersionResolver(ModelRegistry registry, Duration reconcileEvery, Ticker ticker) {
     this.registry = registry;
+    this.ticker = ticker;
+    this.reconcileNanos = reconcileEvery.toNanos();
+    this.confirmedAt = ticker.nanos();
+    this.lastReconcileStart = confirmedAt;
     this.subscription = registry.subscribe(this::onChange);
     this.reconciler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "aeserve-routing-reconcile");
       t.setDaemon(true);
       return t;
     });
-    long period = reconcileEvery.toMillis();
-    reconciler.scheduleAtFixedRate(() -> onChange(RegistryChange.everything()), period, period, TimeUnit.MILLISECONDS);
+    long tick = Math.min(reconcileEvery.toMillis(), RETRY_WHILE_UNREACHABLE.toMillis());
+    reconciler.scheduleWithFixedDelay(this::reconcileIfDue, tick, tick, TimeUnit.MILLISECONDS);
   }
 
   public ResolvedVersion resolve(ModelSelector ref) {
@@ -68,52 +100,147 @@ public final class VersionResolver implements AutoCloseable {
       if (asked < 1 || asked > Integer.MAX_VALUE) {
         throw new InvalidRequestException("model.version must be in [1, " + Integer.MAX_VALUE + "], got " + asked);
       }
-      int version = (int) asked;
-      return new ResolvedVersion(ready(cached(name, "v" + version, () -> registry.getVersion(name, version))),
-          Route.VERSION, "", "");
+      return new ResolvedVersion(ready(version(name, "v" + asked)), Route.VERSION, "", "");
     }
     if (ref.alias() != null) {
-      String alias = ref.alias();
-      ModelVersion v = cached(name, "@" + alias, () -> registry.getVersion(name, registry.resolveAlias(name, alias)));
-      return new ResolvedVersion(ready(v), Route.ALIAS, alias, "");
+      return new ResolvedVersion(ready(version(name, "@" + ref.alias())), Route.ALIAS, ref.alias(), "");
     }
     TrafficSplit split = split(name);
     if (split == null) {
-      ModelVersion v = cached(name, "@" + Alias.LATEST,
-          () -> registry.getVersion(name, registry.resolveAlias(name, Alias.LATEST)));
-      return new ResolvedVersion(ready(v), Route.LATEST, "", "");
+      return new ResolvedVersion(ready(version(name, "@" + Alias.LATEST)), Route.LATEST, "", "");
     }
     int chosen = StickyRouter.route(split, ref.routingKey());
-    ModelVersion v = cached(name, "v" + chosen, () -> registry.getVersion(name, chosen));
-    return new ResolvedVersion(ready(v), Route.SPLIT, "", "primary:" + chosen, split, split.shadows());
+    return new ResolvedVersion(ready(version(name, "v" + chosen)), Route.SPLIT, "", "primary:" + chosen, split,
+        split.shadows());
   }
 
-  /** The model's split, or null; cached like versions and dropped on change. */
-  private TrafficSplit split(String model) {
-    Optional<TrafficSplit> s = splits.get(model);
-    if (s == null) {
-      long seen = generation.get();
-      s = registry.traffic(model);
-      if (generation.get() == seen) {
-        splits.put(model, s);
+  /**
+   * Seconds since the routing state was last confirmed by the registry: about zero while it is
+   * reachable, growing while it is not.
+   */
+  public double stateAgeSeconds() {
+    return unreachableSince == null ? 0 : (ticker.nanos() - confirmedAt) / 1e9;
+  }
+
+  /** Whether the last read of the registry failed. */
+  public boolean registryUnreachable() {
+    return unreachableSince != null;
+  }
+
+  /** Re-reads every kept answer now; returns whether the registry answered. */
+  public boolean reconcile() {
+    lastReconcileStart = ticker.nanos();
+    long startedAt = lastReconcileStart;
+    try {
+      for (Map.Entry<String, ConcurrentMap<String, Entry>> model : state.entrySet()) {
+        for (String key : List.copyOf(model.getValue().keySet())) {
+          refresh(model.getKey(), key);
+        }
       }
+    } catch (RegistryStorageException e) {
+      markUnreachable(e);
+      return false;
     }
+    markReachable(startedAt);
+    return true;
+  }
+
+  private void reconcileIfDue() {
+    try {
+      long now = ticker.nanos();
+      if (unreachableSince != null || now - lastReconcileStart >= reconcileNanos) {
+        reconcile();
+      }
+    } catch (RuntimeException e) {
+      log.warn("routing reconcile failed", e);
+    }
+  }
+
+  private ModelVersion version(String model, String key) {
+    return (ModelVersion) answer(model, key);
+  }
+
+  /** The model's split, or null. */
+  private TrafficSplit split(String model) {
+    @SuppressWarnings("unchecked")
+    Optional<TrafficSplit> s = (Optional<TrafficSplit>) answer(model, SPLIT_KEY);
     return s.filter(t -> !t.primaries().isEmpty()).orElse(null);
   }
 
-  private ModelVersion cached(String model, String key, Supplier<ModelVersion> lookup) {
-    ConcurrentMap<String, ModelVersion> perModel = cache.get(model);
-    ModelVersion v = perModel == null ? null : perModel.get(key);
-    if (v == null) {
-      // A change that commits while we look up must not leave the old answer cached. A name that
-      // is not found leaves nothing behind: a scan of random names cannot grow the cache.
-      long seen = generation.get();
-      v = lookup.get();
-      if (generation.get() == seen) {
-        cache.computeIfAbsent(model, m -> new ConcurrentHashMap<>()).put(key, v);
-      }
+  private Object answer(String model, String key) {
+    ConcurrentMap<String, Entry> perModel = state.get(model);
+    Entry kept = perModel == null ? null : perModel.get(key);
+    if (kept != null && (fresh(model, kept) || unreachableSince != null)) {
+      // While the registry is unreachable a stale answer serves at once; the reconciler re-reads.
+      return kept.value();
     }
-    return v;
+    try {
+      return refresh(model, key);
+    } catch (RegistryStorageException e) {
+      markUnreachable(e);
+      if (kept == null) {
+        throw e;
+      }
+      return kept.value();
+    }
+  }
+
+  /** Reads one answer and keeps it unless a newer read was kept meanwhile; NOT_FOUND forgets it. */
+  private Object refresh(String model, String key) {
+    long readAt = generation.get();
+    Object value;
+    try {
+      value = lookup(model, key).get();
+    } catch (RegistryNotFoundException e) {
+      ConcurrentMap<String, Entry> perModel = state.get(model);
+      if (perModel != null) {
+        perModel.computeIfPresent(key, (k, old) -> old.readAt() <= readAt ? null : old);
+      }
+      throw e;
+    }
+    Entry mine = new Entry(value, readAt);
+    state.computeIfAbsent(model, m -> new ConcurrentHashMap<>())
+        .merge(key, mine, (old, neu) -> old.readAt() > neu.readAt() ? old : neu);
+    return value;
+  }
+
+  private Supplier<Object> lookup(String model, String key) {
+    if (key.equals(SPLIT_KEY)) {
+      return () -> registry.traffic(model);
+    }
+    if (key.startsWith("v")) {
+      int version = Integer.parseInt(key.substring(1));
+      return () -> registry.getVersion(model, version);
+    }
+    String alias = key.substring(1);
+    return () -> registry.getVersion(model, registry.resolveAlias(model, alias));
+  }
+
+  private boolean fresh(String model, Entry e) {
+    return e.readAt() >= everythingChangedAt && e.readAt() >= changedAt.getOrDefault(model, 0L);
+  }
+
+  private void markUnreachable(RegistryStorageException e) {
+    long now = ticker.nanos();
+    if (unreachableSince == null) {
+      unreachableSince = now;
+      lastOutageLog = now;
+      log.warn("registry unreachable ({}); serving the routing state confirmed {} ms ago", e.getMessage(),
+          (now - confirmedAt) / 1_000_000);
+    } else if (now - lastOutageLog >= TimeUnit.SECONDS.toNanos(5)) {
+      lastOutageLog = now;
+      log.warn("registry still unreachable; routing state is {} s old ({})",
+          String.format(java.util.Locale.ROOT, "%.1f", (now - confirmedAt) / 1e9), e.getMessage());
+    }
+  }
+
+  private void markReachable(long reconciledFrom) {
+    confirmedAt = reconciledFrom;
+    Long since = unreachableSince;
+    if (since != null) {
+      unreachableSince = null;
+      log.info("registry reachable again after {} ms; routing state reconciled", (ticker.nanos() - since) / 1_000_000);
+    }
   }
 
   private static ModelVersion ready(ModelVersion v) {
@@ -125,15 +252,15 @@ public final class VersionResolver implements AutoCloseable {
   }
 
   private void onChange(RegistryChange change) {
-    generation.incrementAndGet();
+    long g = generation.incrementAndGet();
     if (change.model() == null) {
-      cache.clear();
-      splits.clear();
+      everythingChangedAt = g;
+      // A reconnect: the database is back, so re-read everything now rather than on the next tick.
+      reconciler.execute(this::reconcile);
     } else {
-      cache.remove(change.model());
-      splits.remove(change.model());
+      changedAt.put(change.model(), g);
     }
-    log.debug("registry change for {}: routing cache dropped", change.model() == null ? "all models" : change.model());
+    log.debug("registry change for {}: routing state marked stale", change.model() == null ? "all models" : change.model());
   }
 
   @Override

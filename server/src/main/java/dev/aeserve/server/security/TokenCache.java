@@ -2,6 +2,7 @@ package dev.aeserve.server.security;
 
 import dev.aeserve.registry.ApiToken;
 import dev.aeserve.registry.ApiTokens;
+import dev.aeserve.registry.RegistryStorageException;
 import dev.aeserve.server.batching.Ticker;
 import java.util.Objects;
 import java.util.Optional;
@@ -11,7 +12,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * Remembers tokens that authenticated for a short time, so that steady traffic does not query
  * Postgres on every call. A revoked token therefore stops working within {@code ttlNanos} on every
  * server. Unknown secrets are never cached (an attacker could fill the map with them), and the
- * map is cleared when it grows past a bound.
+ * map is cleared when it grows past a bound. While the database is unreachable, a token that
+ * authenticated before keeps authenticating.
  */
 final class TokenCache {
 
@@ -36,7 +38,17 @@ final class TokenCache {
     if (cached != null && now - cached.expiresAt() < 0) {
       return Optional.of(cached.token());
     }
-    Optional<ApiToken> token = tokens.authenticate(secret);
+    Optional<ApiToken> token;
+    try {
+      token = tokens.authenticate(secret);
+    } catch (RegistryStorageException e) {
+      if (cached != null) {
+        // The database is unreachable: a token that authenticated before keeps working until it
+        // answers again (a revocation meanwhile takes effect when it does).
+        return Optional.of(cached.token());
+      }
+      throw e;
+    }
     if (token.isPresent() && ttlNanos > 0) {
       if (bySecret.size() >= MAX_ENTRIES) {
         bySecret.clear();
