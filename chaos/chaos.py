@@ -350,7 +350,7 @@ def main():
     except BaseException:
         server.stop()
         raise
-    demo = work / "demo"
+    demo = work / "pg" / "demo"  # the demo writes its example files inside its --data-dir
     server.width = np.loadtxt(demo / "demo-ae.csv", delimiter=",", ndmin=2, max_rows=1).shape[1]
     log(f"SERVING after {took:.1f} s; training an upload artifact")
     saved = work / "upload"
