@@ -98,14 +98,14 @@ public final class DeadlineBoundRegistry implements AutoCloseable {
         }
       }));
       Context.CancellationListener onCancel = c -> {
-        scope.cancel();
+        cancelLater(scope);
         result.cancel(true);
       };
       context.addListener(onCancel, Runnable::run);
       try {
         return wait == Long.MAX_VALUE ? result.get() : result.get(wait, TimeUnit.NANOSECONDS);
       } catch (TimeoutException e) {
-        scope.cancel();
+        cancelLater(scope);
         result.cancel(true);
         throw new RegistryStorageException("the registry database did not answer " + method.getName() + " within "
             + TimeUnit.NANOSECONDS.toMillis(wait) + " ms; it may be down or overloaded; retry later", e);
@@ -115,11 +115,24 @@ public final class DeadlineBoundRegistry implements AutoCloseable {
         throw e.getCause();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        scope.cancel();
+        cancelLater(scope);
         result.cancel(true);
         throw new CallCancelledException("interrupted while waiting for the registry call " + method.getName());
       } finally {
         context.removeListener(onCancel);
+      }
+    }
+
+    /**
+     * Cancels the call's SQL off the caller's path. Postgres's cancel opens a new connection and
+     * waits for the server to close it: against a hung database that takes the driver's cancel
+     * timeout (10 s), and the caller must hear UNAVAILABLE within its budget, not after that.
+     */
+    private void cancelLater(RegistryCallScope scope) {
+      try {
+        calls.execute(scope::cancel);
+      } catch (java.util.concurrent.RejectedExecutionException closed) {
+        // shutting down: the pool's connections close anyway
       }
     }
 
