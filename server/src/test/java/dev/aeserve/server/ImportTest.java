@@ -145,8 +145,10 @@ class ImportTest {
     }
     long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
     var comparison = f.client.compareShadow("mixed-ae");
-    while (comparison.getComparisonsCount() == 0
-        || comparison.getComparisons(0).getReconstructionErrorDifference().getCount() < 4L * x.length) {
+    // Wait until all four sampled copies have ended (their latent distances are recorded last).
+    while (comparison.getComparisonsCount() == 0 || comparison.getComparisons(0).getSampled() < 4
+        || comparison.getComparisons(0).getSampled() != comparison.getComparisons(0).getCompleted()
+            + comparison.getComparisons(0).getFailed() + comparison.getComparisons(0).getShed()) {
       assertThat(System.nanoTime()).as("shadow comparisons within 30 s").isLessThan(deadline);
       Thread.sleep(20);
       comparison = f.client.compareShadow("mixed-ae");
@@ -155,6 +157,8 @@ class ImportTest {
     assertThat(c.getPrimaryVersion()).isEqualTo(1);
     assertThat(c.getShadowVersion()).isEqualTo(imported);
     assertThat(c.getFailed()).isZero();
+    assertThat(c.getShed()).isZero();
+    assertThat(c.getReconstructionErrorDifference().getCount()).isEqualTo(4L * x.length);
     assertThat(c.getLatentDistance().getCount()).isEqualTo(4L * x.length);
     System.out.println("native v1 primary, imported v" + imported + " shadow: " + c.getReconstructionErrorDifference()
         .getCount() + " rows compared, mean reconstruction error difference "
