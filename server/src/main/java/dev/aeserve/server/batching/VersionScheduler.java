@@ -196,7 +196,7 @@ public final class VersionScheduler implements AutoCloseable {
     try {
       I input = batch.size() == 1 ? batch.get(0).input()
           : lane.kernel.concat(batch.stream().map(Job::input).toList());
-      output = CompletableFuture.supplyAsync(() -> lane.kernel.run(input), compute).join();
+      output = compute(lane, input);
     } catch (Throwable t) {
       if (batch.size() > 1) {
         // One request can fail a model call for everyone in its batch (rows that overflow, say).
@@ -228,9 +228,14 @@ public final class VersionScheduler implements AutoCloseable {
     }
   }
 
+  /** Runs the lane's model call on the compute threads (see the constructor) and waits for it. */
+  private <I, O> O compute(LaneQueue<I, O> lane, I input) {
+    return CompletableFuture.supplyAsync(() -> lane.kernel.run(input), compute).join();
+  }
+
   private <I, O> void runAlone(LaneQueue<I, O> lane, Job<I, O> job) {
     try {
-      job.result().complete(CompletableFuture.supplyAsync(() -> lane.kernel.run(job.input()), compute).join());
+      job.result().complete(compute(lane, job.input()));
     } catch (Throwable t) {
       job.result().completeExceptionally(t);
     }

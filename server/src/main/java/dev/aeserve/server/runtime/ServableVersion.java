@@ -4,6 +4,7 @@ import dev.aeserve.autoencoders.Autoencoder;
 import dev.aeserve.autoencoders.AutoencoderSpec;
 import dev.aeserve.autoencoders.Calibration;
 import dev.aeserve.autoencoders.ComputeDevice;
+import dev.aeserve.autoencoders.InputDomain;
 import dev.aeserve.autoencoders.Matrix;
 import dev.aeserve.registry.ModelVersion;
 import dev.aeserve.server.batching.Job;
@@ -28,6 +29,8 @@ public final class ServableVersion {
   private final AutoencoderSpec spec;
   private final String latentFingerprint;
   private final Calibration calibration;
+  /** Resolved once: a spec without a recorded domain derives one, which need not happen per call. */
+  private final InputDomain domain;
   private final List<Replica> replicas;
   private final AtomicInteger next = new AtomicInteger();
 
@@ -36,6 +39,7 @@ public final class ServableVersion {
     this.spec = Objects.requireNonNull(spec, "spec");
     this.latentFingerprint = Objects.requireNonNull(latentFingerprint, "latentFingerprint");
     this.calibration = Calibration.fromJson(version.calibrationJson());
+    this.domain = spec.domain();
     if (replicas.isEmpty()) {
       throw new IllegalArgumentException("a servable version needs at least one device");
     }
@@ -64,7 +68,7 @@ public final class ServableVersion {
    * for a row inside), or null when every row is inside.
    */
   public String[] outsideDomain(Matrix x) {
-    String[] reasons = spec.domain().check(x);
+    String[] reasons = domain.check(x);
     for (String r : reasons) {
       if (r != null) {
         return reasons;
