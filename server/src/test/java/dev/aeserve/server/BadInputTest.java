@@ -16,7 +16,6 @@ import dev.aeserve.proto.v1.DenoiseRequest;
 import dev.aeserve.proto.v1.EncodeRequest;
 import dev.aeserve.proto.v1.MatrixEncoding;
 import dev.aeserve.proto.v1.ModelRef;
-import dev.aeserve.proto.v1.ModelRegistryGrpc;
 import dev.aeserve.proto.v1.RecommendRequest;
 import dev.aeserve.proto.v1.SampleRequest;
 import dev.aeserve.proto.v1.UploadHeader;
@@ -259,21 +258,7 @@ class BadInputTest {
 
   private static CompletableFuture<VersionInfo> upload(UploadHeader header, byte[] bytes, int send, boolean complete) {
     CompletableFuture<VersionInfo> result = new CompletableFuture<>();
-    var call = ModelRegistryGrpc.newStub(f.channel).withDeadlineAfter(30, TimeUnit.SECONDS);
-    StreamObserver<UploadVersionRequest> out = call.uploadVersion(new StreamObserver<>() {
-      @Override
-      public void onNext(VersionInfo v) {
-        result.complete(v);
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        result.completeExceptionally(t);
-      }
-
-      @Override
-      public void onCompleted() {}
-    });
+    StreamObserver<UploadVersionRequest> out = f.openUpload(result, java.time.Duration.ofSeconds(30));
     out.onNext(UploadVersionRequest.newBuilder().setHeader(header).build());
     out.onNext(UploadVersionRequest.newBuilder().setChunk(ByteString.copyFrom(bytes, 0, send)).build());
     if (complete) {

@@ -77,6 +77,30 @@ final class ServerFixture implements AutoCloseable {
         trained.weights()).getVersion();
   }
 
+  /**
+   * Opens an upload stream on this server's channel; {@code result} completes with the version
+   * created, or with the call's error.
+   */
+  io.grpc.stub.StreamObserver<dev.aeserve.proto.v1.UploadVersionRequest> openUpload(
+      java.util.concurrent.CompletableFuture<dev.aeserve.proto.v1.VersionInfo> result, Duration deadline) {
+    return dev.aeserve.proto.v1.ModelRegistryGrpc.newStub(channel)
+        .withDeadlineAfter(deadline.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+        .uploadVersion(new io.grpc.stub.StreamObserver<>() {
+          @Override
+          public void onNext(dev.aeserve.proto.v1.VersionInfo v) {
+            result.complete(v);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            result.completeExceptionally(t);
+          }
+
+          @Override
+          public void onCompleted() {}
+        });
+  }
+
   @Override
   public void close() {
     client.close();

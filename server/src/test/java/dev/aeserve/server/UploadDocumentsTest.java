@@ -290,21 +290,7 @@ class UploadDocumentsTest {
   }
 
   private static StreamObserver<UploadVersionRequest> open(CompletableFuture<VersionInfo> result) {
-    return ModelRegistryGrpc.newStub(f.channel).withDeadlineAfter(60, TimeUnit.SECONDS)
-        .uploadVersion(new StreamObserver<>() {
-          @Override
-          public void onNext(VersionInfo v) {
-            result.complete(v);
-          }
-
-          @Override
-          public void onError(Throwable t) {
-            result.completeExceptionally(t);
-          }
-
-          @Override
-          public void onCompleted() {}
-        });
+    return f.openUpload(result, java.time.Duration.ofSeconds(60));
   }
 
   private static VersionInfo join(CompletableFuture<VersionInfo> result) throws Exception {
