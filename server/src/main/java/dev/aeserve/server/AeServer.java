@@ -272,7 +272,7 @@ public final class AeServer implements AutoCloseable {
       for (ModelSelector ref : refs) {
         try {
           ResolvedVersion v = resolver.resolve(ref);
-          runtime.get(v.version());
+          runtime.load(v.version());
         } catch (RuntimeException e) {
           ok = false;
           log.warn("cannot preload {}{}: {}", m.name(), ref.alias() != null ? "@" + ref.alias() : "", e.getMessage());

@@ -147,7 +147,11 @@ class RolloutTest {
     for (int i = 0; i < 4; i++) {
       inference.reconstruct(reconstruct("shadowed", "k" + i, x.slice(i * 10, i * 10 + 10)));
     }
-    eventually(() -> comparison("shadowed").getReconstructionErrorDifference().getCount() == 40, Duration.ofSeconds(30));
+    // A copy records its latent distances last, after its error differences: wait for both.
+    eventually(() -> {
+      ShadowComparison now = comparison("shadowed");
+      return now.getReconstructionErrorDifference().getCount() == 40 && now.getLatentDistance().getCount() == 40;
+    }, Duration.ofSeconds(30));
     ShadowComparison c = comparison("shadowed");
     assertThat(c.getPrimaryVersion()).isEqualTo(1);
     assertThat(c.getShadowVersion()).isEqualTo(2);

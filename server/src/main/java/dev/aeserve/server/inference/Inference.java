@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /**
  * The six calls, in domain terms. Each call follows one path: route (resolve the selector to a
@@ -65,8 +66,7 @@ public final class Inference {
   }
 
   public CompletableFuture<Answers.Encoded> encode(ModelSelector model, Queries.Encode q, InferenceCall call) {
-    return guarded(() -> {
-      ServableVersion s = route(model, Rpc.ENCODE, call);
+    return routed(model, Rpc.ENCODE, call, s -> {
       if (q.sample()) {
         admission.requirePosterior(s.spec());
       }
@@ -83,8 +83,7 @@ public final class Inference {
   }
 
   public CompletableFuture<Answers.Decoded> decode(ModelSelector model, Queries.Decode q, InferenceCall call) {
-    return guarded(() -> {
-      ServableVersion s = route(model, Rpc.DECODE, call);
+    return routed(model, Rpc.DECODE, call, s -> {
       String expected = s.latentFingerprint();
       if (!q.fingerprint().isEmpty() && !q.fingerprint().equals(expected)) {
         throw new LatentSpaceMismatchException("latent_fingerprint " + Texts.capped(q.fingerprint())
@@ -98,8 +97,7 @@ public final class Inference {
 
   public CompletableFuture<Answers.Reconstructed> reconstruct(ModelSelector model, Queries.Reconstruct q,
       InferenceCall call) {
-    return guarded(() -> {
-      ServableVersion s = route(model, Rpc.RECONSTRUCT, call);
+    return routed(model, Rpc.RECONSTRUCT, call, s -> {
       ScoreKind kind = admission.scoreKind(s.spec(), q.scoreKind());
       Rows rows = admission.inputs(s.spec(), q.inputs(), q.labels());
       String[] outside = s.outsideDomain(rows.x());
@@ -130,8 +128,7 @@ public final class Inference {
   }
 
   public CompletableFuture<Answers.Sampled> sample(ModelSelector model, Queries.Sample q, InferenceCall call) {
-    return guarded(() -> {
-      ServableVersion s = route(model, Rpc.SAMPLE, call);
+    return routed(model, Rpc.SAMPLE, call, s -> {
       long seed = seedOr(q.seed());
       Queries.Interpolate in = q.interpolation();
       SampleTask task = in == null
@@ -144,8 +141,7 @@ public final class Inference {
   }
 
   public CompletableFuture<Answers.Denoised> denoise(ModelSelector model, Queries.Denoise q, InferenceCall call) {
-    return guarded(() -> {
-      ServableVersion s = route(model, Rpc.DENOISE, call);
+    return routed(model, Rpc.DENOISE, call, s -> {
       Rows clean = admission.inputs(s.spec(), q.inputs(), List.of());
       Corruption corruption = q.corruption();
       Long seed = corruption == null ? null : seedOr(q.seed());
@@ -159,8 +155,7 @@ public final class Inference {
 
   public CompletableFuture<List<Recommendations>> recommend(ModelSelector model, Queries.Recommend q,
       InferenceCall call) {
-    return guarded(() -> {
-      ServableVersion s = route(model, Rpc.RECOMMEND, call);
+    return routed(model, Rpc.RECOMMEND, call, s -> {
       List<String> ids = new ArrayList<>(q.users().size());
       List<List<Interaction>> histories = new ArrayList<>(q.users().size());
       for (Queries.User u : q.users()) {
@@ -173,21 +168,29 @@ public final class Inference {
     });
   }
 
-  /** Resolves and loads the version, records the route on the call, and checks its family serves {@code rpc}. */
   /** Opens intake: until this is called (the preload has finished), every call is refused at once. */
   public void ready() {
     ready = true;
   }
 
-  private ServableVersion route(ModelSelector model, Rpc rpc, InferenceCall call) {
-    if (!ready) {
-      throw new ServerUnavailableException("server is starting: models are still loading; retry shortly");
-    }
-    ResolvedVersion resolved = resolver.resolve(model);
-    ServableVersion servable = runtime.get(resolved.version());
-    call.routedTo(resolved, servable);
-    servable.spec().family().requireServes(rpc);
-    return servable;
+  /**
+   * Resolves and loads the version, records the route on the call, checks its family serves
+   * {@code rpc}, and runs {@code body} (admit, queue) while the version is held open: an eviction
+   * racing the call cannot close it between the lookup and the queue.
+   */
+  private <T> CompletableFuture<T> routed(ModelSelector model, Rpc rpc, InferenceCall call,
+      Function<ServableVersion, CompletableFuture<T>> body) {
+    return guarded(() -> {
+      if (!ready) {
+        throw new ServerUnavailableException("server is starting: models are still loading; retry shortly");
+      }
+      ResolvedVersion resolved = resolver.resolve(model);
+      return runtime.serve(resolved.version(), servable -> {
+        call.routedTo(resolved, servable);
+        servable.spec().family().requireServes(rpc);
+        return body.apply(servable);
+      });
+    });
   }
 
   private static <I, O> CompletableFuture<O> submit(ServableVersion s, Lane<I, O> lane, I input, InferenceCall call) {

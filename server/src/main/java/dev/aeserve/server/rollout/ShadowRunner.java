@@ -93,37 +93,44 @@ public final class ShadowRunner implements AutoCloseable {
 
   private void compareReconstruct(ResolvedVersion primary, ServableVersion primaryServable, int shadowVersion,
       Rows rows, ScoreKind kind, Reconstruction answer) {
-    ServableVersion shadow = load(primary, shadowVersion);
-    // The shadow is a version of its own: the copy passes its admission like any call would.
-    Rows theirRows = admission.readmit(primaryServable.spec(), shadow.spec(), rows);
-    ScoreKind theirKind = admission.scoreKind(shadow.spec(), kind);
-    Reconstruction theirs = await(shadow.submit(Lanes.reconstruct(theirKind), theirRows, Job.NO_DEADLINE, () -> false));
     ShadowComparisons.Pair pair = comparisons.pair(primary.version().model(), primary.version().version(), shadowVersion);
-    for (int i = 0; i < answer.scores().length; i++) {
-      pair.errorDifference.add(theirs.scores()[i] - answer.scores()[i]);
-    }
-    if (compatible(primaryServable.spec(), shadow.spec())) {
-      Encoding mine = await(primaryServable.submit(Lanes.ENCODE, rows, Job.NO_DEADLINE, () -> false));
-      Encoding other = await(shadow.submit(Lanes.ENCODE, theirRows, Job.NO_DEADLINE, () -> false));
-      recordDistances(pair, mine.mean(), other.mean());
-    }
+    serveShadow(primary, shadowVersion, shadow -> {
+      // The shadow is a version of its own: the copy passes its admission like any call would.
+      Rows theirRows = admission.readmit(primaryServable.spec(), shadow.spec(), rows);
+      ScoreKind theirKind = admission.scoreKind(shadow.spec(), kind);
+      Reconstruction theirs = await(shadow.submit(Lanes.reconstruct(theirKind), theirRows, Job.NO_DEADLINE, () -> false));
+      for (int i = 0; i < answer.scores().length; i++) {
+        pair.errorDifference.add(theirs.scores()[i] - answer.scores()[i]);
+      }
+      if (compatible(primaryServable.spec(), shadow.spec())) {
+        // The primary answered already; it may have been unloaded since, so it is held again here.
+        Encoding mine = runtime.serve(primary.version(),
+            p -> await(p.submit(Lanes.ENCODE, rows, Job.NO_DEADLINE, () -> false)));
+        Encoding other = await(shadow.submit(Lanes.ENCODE, theirRows, Job.NO_DEADLINE, () -> false));
+        recordDistances(pair, mine.mean(), other.mean());
+      }
+      return null;
+    });
   }
 
   private void compareEncode(ResolvedVersion primary, ServableVersion primaryServable, int shadowVersion, Rows rows,
       Matrix mine) {
-    ServableVersion shadow = load(primary, shadowVersion);
     ShadowComparisons.Pair pair = comparisons.pair(primary.version().model(), primary.version().version(), shadowVersion);
-    if (!compatible(primaryServable.spec(), shadow.spec())) {
-      return;
-    }
-    Rows theirRows = admission.readmit(primaryServable.spec(), shadow.spec(), rows);
-    Encoding other = await(shadow.submit(Lanes.ENCODE, theirRows, Job.NO_DEADLINE, () -> false));
-    recordDistances(pair, mine, other.mean());
+    serveShadow(primary, shadowVersion, shadow -> {
+      if (compatible(primaryServable.spec(), shadow.spec())) {
+        Rows theirRows = admission.readmit(primaryServable.spec(), shadow.spec(), rows);
+        Encoding other = await(shadow.submit(Lanes.ENCODE, theirRows, Job.NO_DEADLINE, () -> false));
+        recordDistances(pair, mine, other.mean());
+      }
+      return null;
+    });
   }
 
-  private ServableVersion load(ResolvedVersion primary, int version) {
+  /** Runs {@code use} on the shadow version, held open until it returns. */
+  private void serveShadow(ResolvedVersion primary, int version,
+      java.util.function.Function<ServableVersion, Void> use) {
     ResolvedVersion shadow = resolver.resolve(ModelSelector.version(primary.version().model(), version));
-    return runtime.get(shadow.version());
+    runtime.serve(shadow.version(), use);
   }
 
   /** Latent distance means something only between codes of the same family and size. */

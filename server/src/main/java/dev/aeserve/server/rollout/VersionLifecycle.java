@@ -92,7 +92,7 @@ public final class VersionLifecycle implements AutoCloseable {
       for (int v : routed) {
         var version = registry.getVersion(model, v);
         if (version.state() == VersionState.READY && !runtime.loaded().contains(model + ":" + v)) {
-          runtime.get(version);
+          runtime.load(version);
         }
       }
       Set<Integer> wanted = referenced(model);

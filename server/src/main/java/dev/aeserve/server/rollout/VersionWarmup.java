@@ -36,22 +36,26 @@ public final class VersionWarmup {
     this.runtime = runtime;
   }
 
-  public ServableVersion warm(ModelVersion version, String actor) {
+  public void warm(ModelVersion version, String actor) {
     if (version.state() != VersionState.READY) {
       throw new VersionStateException("version " + version.version() + " of '" + version.model() + "' is "
           + version.state() + (version.failureReason() == null ? "" : " (" + version.failureReason() + ")")
           + "; only READY versions can take traffic");
     }
-    ServableVersion servable;
-    GoldenBatch golden;
+    String ran;
     try {
-      servable = runtime.get(version);
-      golden = VersionMetrics.fromJson(version.metricsJson()).goldenBatch();
-      if (golden != null) {
-        golden.requireFits(servable.spec());
-      }
+      // Held open while its golden batch runs: an eviction meanwhile cannot close it under the run.
+      ran = runtime.serve(version, servable -> runGoldenBatch(version, servable, actor));
     } catch (IncompatibleWeightsException | ArtifactIntegrityException | InvalidSpecException e) {
       throw fail(version, "it does not load: " + e.getMessage(), e, actor);
+    }
+    log.info("warmed up {}:{} on {}", version.model(), version.version(), ran);
+  }
+
+  private String runGoldenBatch(ModelVersion version, ServableVersion servable, String actor) {
+    GoldenBatch golden = VersionMetrics.fromJson(version.metricsJson()).goldenBatch();
+    if (golden != null) {
+      golden.requireFits(servable.spec());
     }
     String ran = "";
     for (ServableVersion.Replica replica : servable.replicas()) {
@@ -66,8 +70,7 @@ public final class VersionWarmup {
       }
       ran = outcome.ran();
     }
-    log.info("warmed up {}:{} on {}", version.model(), version.version(), ran);
-    return servable;
+    return ran;
   }
 
   private VersionFailedException fail(ModelVersion version, String why, Throwable cause, String actor) {

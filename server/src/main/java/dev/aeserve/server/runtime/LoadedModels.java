@@ -22,6 +22,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.Function;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.slf4j.Logger;
@@ -90,7 +91,21 @@ public final class LoadedModels implements ModelRuntime {
   }
 
   @Override
-  public ServableVersion get(ModelVersion version) {
+  public <T> T serve(ModelVersion version, Function<? super ServableVersion, ? extends T> use) {
+    while (true) {
+      ServableVersion s = lookup(version);
+      if (s.acquire()) {
+        try {
+          return use.apply(s);
+        } finally {
+          s.release();
+        }
+      }
+      // Evicted between the lookup and the lease: the next lookup loads it again.
+    }
+  }
+
+  private ServableVersion lookup(ModelVersion version) {
     if (closed) {
       throw new IllegalStateException("model runtime is closed");
     }
@@ -106,7 +121,7 @@ public final class LoadedModels implements ModelRuntime {
     }
     metrics.recordModelLookup(false);
     try {
-      mine.complete(load(version));
+      mine.complete(open(version));
     } catch (RuntimeException e) {
       versions.remove(key, mine);
       mine.completeExceptionally(e);
@@ -115,7 +130,7 @@ public final class LoadedModels implements ModelRuntime {
     return mine.join();
   }
 
-  private ServableVersion load(ModelVersion version) {
+  private ServableVersion open(ModelVersion version) {
     long start = System.nanoTime();
     AutoencoderSpec spec = AutoencoderSpec.fromJson(version.specJson());
     byte[] weights = registry.loadArtifact(version.artifactSha256());
@@ -202,7 +217,8 @@ public final class LoadedModels implements ModelRuntime {
   private void drop(String model, int version) {
     CompletableFuture<ServableVersion> f = versions.remove(key(model, version));
     if (f != null && f.isDone() && !f.isCompletedExceptionally()) {
-      f.join().close();
+      // Calls holding it finish queueing first; its batcher drains before the memory is freed.
+      f.join().retire(runners);
       log.info("unloaded {}:{}", model, version);
     }
   }
@@ -222,7 +238,7 @@ public final class LoadedModels implements ModelRuntime {
     closed = true;
     versions.values().forEach(f -> {
       if (f.isDone() && !f.isCompletedExceptionally()) {
-        f.join().close();
+        f.join().retire(Runnable::run);
       }
     });
     versions.clear();

@@ -2,6 +2,7 @@ package dev.aeserve.server.runtime;
 
 import dev.aeserve.registry.ModelVersion;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Keeps model versions loaded on an engine. The gRPC layer asks it for a version and never sees
@@ -10,10 +11,17 @@ import java.util.Set;
 public interface ModelRuntime extends AutoCloseable {
 
   /**
-   * The loaded version, loading it on first use. Concurrent callers of a version share one load.
-   * A load that fails is not cached: the next call tries again.
+   * Runs {@code use} on the loaded version, loading it on first use, and keeps the version open
+   * until {@code use} returns: an unload or an eviction meanwhile waits for it, so what {@code
+   * use} queues is served. Concurrent callers of a version share one load. A load that fails is
+   * not cached: the next call tries again.
    */
-  ServableVersion get(ModelVersion version);
+  <T> T serve(ModelVersion version, Function<? super ServableVersion, ? extends T> use);
+
+  /** Loads the version if it is not loaded (a preload or a warm-up's first step). */
+  default void load(ModelVersion version) {
+    serve(version, s -> null);
+  }
 
   /** Keys ("model:version") of the versions loaded now. */
   Set<String> loaded();

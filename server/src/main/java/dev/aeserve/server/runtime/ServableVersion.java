@@ -13,6 +13,8 @@ import dev.aeserve.server.batching.VersionScheduler;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BooleanSupplier;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -33,6 +35,13 @@ public final class ServableVersion {
   private final InputDomain domain;
   private final List<Replica> replicas;
   private final AtomicInteger next = new AtomicInteger();
+  private final Object leases = new Object();
+  /** Guarded by {@link #leases}. */
+  private int holders;
+  /** Guarded by {@link #leases}. */
+  private boolean retired;
+  /** Guarded by {@link #leases}: where the last holder of a retired version closes it. */
+  private Executor closer;
 
   public ServableVersion(ModelVersion version, AutoencoderSpec spec, String latentFingerprint, List<Replica> replicas) {
     this.version = Objects.requireNonNull(version, "version");
@@ -97,8 +106,61 @@ public final class ServableVersion {
     return s.submit(lane, input, deadlineNanos, cancelled);
   }
 
+  /**
+   * Takes a lease: until {@link #release}, a {@link #retire} leaves the version open, so a call
+   * that looked it up can still queue on it. False once retired: look the version up again.
+   */
+  boolean acquire() {
+    synchronized (leases) {
+      if (retired) {
+        return false;
+      }
+      holders++;
+      return true;
+    }
+  }
+
+  /** Returns a lease; the last one out of a retired version closes it on {@code closer}. */
+  void release() {
+    Executor closeOn;
+    synchronized (leases) {
+      holders--;
+      if (!retired || holders > 0) {
+        return;
+      }
+      closeOn = closer;
+    }
+    closeSoon(closeOn);
+  }
+
+  /**
+   * No new leases; closes the version now if nobody holds one, else when the last holder lets go
+   * (on {@code closer}, so a request thread never waits for a batcher to drain).
+   */
+  void retire(Executor closer) {
+    synchronized (leases) {
+      if (retired) {
+        return;
+      }
+      retired = true;
+      if (holders > 0) {
+        this.closer = closer;
+        return;
+      }
+    }
+    close();
+  }
+
+  private void closeSoon(Executor closeOn) {
+    try {
+      closeOn.execute(this::close);
+    } catch (RejectedExecutionException e) {
+      close();
+    }
+  }
+
   /** Drains each device's batcher, then frees its engine memory. */
-  void close() {
+  private void close() {
     for (Replica r : replicas) {
       r.scheduler().close();
       r.model().close();

@@ -47,9 +47,10 @@ class LoadUnloadTest {
       long heapAfterWarmup = 0;
       long directAfterWarmup = 0;
       for (int i = 0; i < 70; i++) {
-        ServableVersion s = runtime.get(v);
-        Encoding e = s.submit(Lanes.ENCODE, ADMISSION.inputs(s.spec(), SyntheticData.manifold(64, 784, i), List.of()),
-            Job.NO_DEADLINE, () -> false).get(30, TimeUnit.SECONDS);
+        int seed = i;
+        Encoding e = runtime.serve(v, s -> s.submit(Lanes.ENCODE,
+            ADMISSION.inputs(s.spec(), SyntheticData.manifold(64, 784, seed), List.of()), Job.NO_DEADLINE, () -> false))
+            .get(30, TimeUnit.SECONDS);
         assertThat(e.mean().rows()).isEqualTo(64);
         runtime.unload("churn", 1);
         assertThat(runtime.loaded()).isEmpty();
