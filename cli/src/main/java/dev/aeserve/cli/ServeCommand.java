@@ -91,6 +91,11 @@ final class ServeCommand implements Runnable {
       description = "On SIGTERM, how long in-flight calls may take to finish (default: ${DEFAULT-VALUE}).")
   String drainGrace;
 
+  @Option(names = "--registry-call-budget", defaultValue = "1800ms", paramLabel = "DURATION",
+      description = "A registry call (ListModels, SetAlias, ...) answers within this or the caller's deadline,"
+          + " whichever is shorter; UNAVAILABLE when the database is down or hangs (default: ${DEFAULT-VALUE}).")
+  String registryCallBudget;
+
   @Option(names = "--log-format", defaultValue = "${env:AESERVE_LOG_FORMAT:-auto}", paramLabel = "auto|json|text",
       description = "Log lines on stderr: auto = text on a terminal, JSON otherwise (or AESERVE_LOG_FORMAT; "
           + "default: ${DEFAULT-VALUE}).")
@@ -116,6 +121,7 @@ final class ServeCommand implements Runnable {
           .withMaxArtifactBytes(maxArtifactBytes)
           .withModelMemoryBudgetBytes(ByteSize.parse(modelMemoryBudget))
           .withDrainGrace(BatchingConfig.parseDuration(drainGrace))
+          .withRegistryCallBudget(BatchingConfig.parseDuration(registryCallBudget))
           .withSecurity(security());
     } catch (IllegalArgumentException e) {
       throw new CliException(e.getMessage());

@@ -89,9 +89,9 @@ public final class AeServer implements AutoCloseable {
   private int metricsPort = -1;
 
   private AeServer(ServerBuilder<?> builder, ModelRegistry database, ApiTokens tokens, ServerConfig config) {
-    // Every registry call made for a caller answers within its deadline or 2 s; artifacts load
-    // from the registry as given, since a load is shared by every call waiting on it.
-    this.bounded = new DeadlineBoundRegistry(database, DeadlineBoundRegistry.DEFAULT_BUDGET);
+    // Every registry call made for a caller answers within its deadline or the budget (2 s by
+    // default); artifacts load from the registry as given, since a load is shared by every call waiting on it.
+    this.bounded = new DeadlineBoundRegistry(database, config.registryCallBudget());
     ModelRegistry registry = bounded.registry();
     this.registry = registry;
     this.drainGrace = config.drainGrace();

@@ -28,6 +28,9 @@ import java.util.Objects;
  * @param drainGrace on close, how long in-flight calls may take to finish before they are cancelled
  * @param maxConnectionAge close client connections (gracefully) after this long, so that clients
  *     balancing round-robin over a headless Service reconnect and find new replicas; null for never
+ * @param modelMemoryBudgetBytes the most the loaded versions' weights may take together; 0 for no budget
+ * @param registryCallBudget a registry call answers within this or the caller's deadline, whichever is
+ *     shorter (UNAVAILABLE when the database is down or hangs)
  */
 public record ServerConfig(
     String host,
@@ -44,9 +47,16 @@ public record ServerConfig(
     SecurityConfig security,
     Duration drainGrace,
     Duration maxConnectionAge,
-    long modelMemoryBudgetBytes) {
+    long modelMemoryBudgetBytes,
+    Duration registryCallBudget) {
 
   public static final int DEFAULT_PORT = 50051;
+
+  /**
+   * The promise to callers is 2 s; the server answers 200 ms sooner, so that the answer's way back
+   * through a busy transport fits too (at a 2 s budget, callers on a loaded 2-core box saw up to 2,059 ms).
+   */
+  public static final Duration DEFAULT_REGISTRY_CALL_BUDGET = Duration.ofMillis(1_800);
 
   public ServerConfig {
     Objects.requireNonNull(host, "host");
@@ -89,6 +99,11 @@ public record ServerConfig(
       throw new IllegalArgumentException("model memory budget must be >= 0 bytes (0 for none), got "
           + modelMemoryBudgetBytes);
     }
+    Objects.requireNonNull(registryCallBudget, "registryCallBudget");
+    if (registryCallBudget.toMillis() < 100) {
+      throw new IllegalArgumentException("registry call budget must be at least 100 ms, got "
+          + registryCallBudget.toMillis() + " ms");
+    }
     if (security.healthPort() >= 0 && security.tls() == null) {
       throw new IllegalArgumentException("--health-port is for TLS servers (probes that cannot speak TLS); without"
           + " TLS, probe the gRPC port");
@@ -98,7 +113,7 @@ public record ServerConfig(
   public static ServerConfig defaults() {
     return new ServerConfig("127.0.0.1", DEFAULT_PORT, EngineKind.MXNET, RequestLimits.DEFAULT_MAX_ROWS, 64 << 20, 1L << 30, true,
         BatchingConfig.of(BatchPolicy.defaults()), -1, List.of(ComputeDevice.CPU),
-        Duration.ofSeconds(30), SecurityConfig.defaults(), Duration.ofSeconds(10), null, 0);
+        Duration.ofSeconds(30), SecurityConfig.defaults(), Duration.ofSeconds(10), null, 0, DEFAULT_REGISTRY_CALL_BUDGET);
   }
 
   public ServerConfig withPort(int p) {
@@ -191,6 +206,12 @@ public record ServerConfig(
     return c.build();
   }
 
+  public ServerConfig withRegistryCallBudget(Duration budget) {
+    Copy c = new Copy(this);
+    c.registryCallBudget = budget;
+    return c.build();
+  }
+
   /** The fields of a config, to change one and build a new, validated config. */
   private static final class Copy {
     String host;
@@ -208,6 +229,7 @@ public record ServerConfig(
     Duration drainGrace;
     Duration maxConnectionAge;
     long modelMemoryBudgetBytes;
+    Duration registryCallBudget;
 
     Copy(ServerConfig c) {
       host = c.host;
@@ -225,12 +247,13 @@ public record ServerConfig(
       drainGrace = c.drainGrace;
       maxConnectionAge = c.maxConnectionAge;
       modelMemoryBudgetBytes = c.modelMemoryBudgetBytes;
+      registryCallBudget = c.registryCallBudget;
     }
 
     ServerConfig build() {
       return new ServerConfig(host, port, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload,
           batching, metricsPort, devices, unloadGrace, security, drainGrace, maxConnectionAge,
-          modelMemoryBudgetBytes);
+          modelMemoryBudgetBytes, registryCallBudget);
     }
   }
 

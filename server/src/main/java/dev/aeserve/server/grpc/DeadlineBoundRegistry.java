@@ -35,12 +35,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class DeadlineBoundRegistry implements AutoCloseable {
 
-  /**
-   * Registry calls answer within this, or the caller's deadline when it is shorter. The promise to
-   * callers is 2 s; the server answers 200 ms sooner, so that the answer's way back through a busy
-   * transport fits too (at a 2 s budget, callers on a loaded 2-core box saw up to 2,059 ms).
-   */
-  public static final Duration DEFAULT_BUDGET = Duration.ofMillis(1_800);
   private static final Set<String> BULK = Set.of("createVersion", "loadArtifact");
   private static final Set<String> PASS_THROUGH = Set.of("subscribe", "close", "equals", "hashCode", "toString");
 
