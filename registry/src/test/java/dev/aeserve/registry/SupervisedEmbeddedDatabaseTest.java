@@ -45,6 +45,46 @@ class SupervisedEmbeddedDatabaseTest {
     assertFalse(Files.exists(dir.resolve("pgdata").resolve("postmaster.pid")), "postmaster.pid left behind");
   }
 
+  /**
+   * Postgres kept dead for a while: each postmaster the supervisor starts is killed too, some of
+   * them while they start. Once the kills stop it comes back within a bounded time. (A postmaster
+   * killed while it started was once waited for 60 s, and the failed start's directory lock then
+   * refused every later start until a GC freed it.)
+   */
+  @Test
+  void postgresKilledAgainAtEachRestartComesBackOnceTheKillsStop(@TempDir Path dir) throws Exception {
+    Path pidFile = dir.resolve("pgdata").resolve("postmaster.pid");
+    try (SupervisedEmbeddedDatabase db = SupervisedEmbeddedDatabase.start(dir, 0)) {
+      java.util.Set<Long> killed = new java.util.HashSet<>();
+      long killUntil = System.nanoTime() + 5_000_000_000L;
+      while (System.nanoTime() < killUntil) {
+        try {
+          long pid = Long.parseLong(Files.readAllLines(pidFile).get(0).trim());
+          if (killed.add(pid)) {
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+          }
+        } catch (java.io.IOException | RuntimeException noPidFileYet) {
+          // between a death and the next start
+        }
+        Thread.onSpinWait();
+      }
+      assertTrue(killed.size() >= 2, "killed a restarted postmaster too: " + killed);
+      long deadline = System.nanoTime() + 30_000_000_000L;
+      while (true) {
+        try {
+          assertEquals(1, count(db.jdbcUrl()));
+          break;
+        } catch (SQLException e) {
+          if (System.nanoTime() > deadline) {
+            throw new AssertionError("not back within 30 s of the last kill (" + killed.size() + " killed)", e);
+          }
+          Thread.sleep(100);
+        }
+      }
+    }
+    assertFalse(Files.exists(pidFile), "postmaster.pid left behind");
+  }
+
   @Test
   void closingADeadPostgresLeavesNoStalePidFile(@TempDir Path dir) throws Exception {
     EmbeddedDatabase db = EmbeddedDatabase.start(dir, 0);
