@@ -43,8 +43,8 @@ def free_port():
 class Server:
     """One `aeserve demo` process on a fixed port and data directory; restartable."""
 
-    def __init__(self, launcher, work: Path, port: int):
-        self.launcher, self.work, self.port = launcher, work, port
+    def __init__(self, launcher, work: Path, port: int, data: Path):
+        self.launcher, self.work, self.port, self.data = launcher, work, port, data
         self.proc = None
         self.target = f"127.0.0.1:{port}"
 
@@ -53,7 +53,7 @@ class Server:
         out = open(self.work / "server.out", "a")
         err = open(self.work / "server.err", "a")
         self.proc = subprocess.Popen([self.launcher, "demo", "--generated", "--port", str(self.port),
-                                      "--data-dir", str(self.work / "pg")], stdout=out, stderr=err)
+                                      "--data-dir", str(self.data)], stdout=out, stderr=err)
         while time.monotonic() - t0 < timeout:
             if self.proc.poll() is not None:
                 raise SystemExit(f"server exited with {self.proc.returncode}; see {self.work}/server.err")
@@ -68,7 +68,7 @@ class Server:
     width = 64
 
     def postmaster_pid(self):
-        return int((self.work / "pg" / "pgdata" / "postmaster.pid").read_text().split()[0])
+        return int((self.data / "pgdata" / "postmaster.pid").read_text().split()[0])
 
     def postgres_pids(self):
         """The postmaster and its children (backends, background workers), by process id."""
@@ -320,6 +320,86 @@ time.sleep(60)
 '''
 
 
+DISK_MIB = 512
+
+
+def small_disk(mount: Path):
+    """A tmpfs of DISK_MIB for the server's data directory, so that the full-disk fault fills a disk
+    of its own; None when this user cannot mount one (it needs root), and that fault is skipped."""
+    mount.mkdir(parents=True, exist_ok=True)
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={DISK_MIB}m", "tmpfs", str(mount)],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if r.returncode != 0:
+        log(f"no tmpfs for the data directory ({r.stderr.strip() or 'mount failed'}): the full-disk fault is skipped")
+        return None
+    return mount
+
+
+def full_disk(server, disk, saved: Path):
+    """The data directory's disk filled to the last byte under load: an upload is refused whole with
+    RESOURCE_EXHAUSTED or UNAVAILABLE (never INTERNAL, never a partial version) while inference goes on;
+    once space is freed, the same upload (same idempotency key) gives exactly one version."""
+    if disk is None:
+        return {"fault": "full disk", "skipped": "needs root to mount a tmpfs for the data directory"}
+    before = registry_state(server.target)
+    spec, weights = (saved / "spec.json").read_text(), (saved / "weights.bin").read_bytes()
+    metrics = (saved / "metrics.json").read_text()
+    key = f"chaos-full-disk-{time.time_ns()}"
+    filler = disk / "filler"
+    with Load(server.target, server.width) as load:
+        time.sleep(1)
+        st = os.statvfs(disk)
+        subprocess.run(["fallocate", "-l", str(st.f_bavail * st.f_frsize), str(filler)], check=True)
+        with open(filler, "ab") as f:  # whatever fallocate left, byte by byte in blocks
+            try:
+                while True:
+                    f.write(b"\0" * 4096)
+                    f.flush()
+            except OSError:
+                pass
+        codes = Counter()
+        for _ in range(3):
+            try:
+                with AeserveClient(server.target, timeout=10) as c:
+                    c.upload_version("demo-ae", spec, weights, metrics_json=metrics, idempotency_key=key)
+                codes["OK"] += 1
+            except AeserveError as e:
+                codes[e.code.name] += 1
+        versions_while_full = registry_state_or_none(server.target)
+        filler.unlink()
+        t_freed = time.monotonic()
+        with AeserveClient(server.target, timeout=30) as c:
+            version, tries = None, 0
+            while version is None and time.monotonic() - t_freed < 120:
+                tries += 1
+                try:
+                    version = c.upload_version("demo-ae", spec, weights, metrics_json=metrics,
+                                               idempotency_key=key).version
+                except AeserveError:
+                    time.sleep(0.2)
+            again = c.upload_version("demo-ae", spec, weights, metrics_json=metrics, idempotency_key=key).version
+        upload_after_s = time.monotonic() - t_freed
+        time.sleep(1)
+    after = registry_state(server.target)
+    new = [v for v in after["versions"] if v not in before["versions"]]
+    inference = dict(load.codes)
+    return {"fault": "full disk (the data directory's tmpfs filled, then freed)",
+            "inference_sent": sum(inference.values()),
+            "inference_failed": {k: v for k, v in inference.items() if k != "OK"},
+            "uploads_while_full": dict(codes), "versions_while_full": versions_while_full,
+            "upload_served_after_freeing_s": round(upload_after_s, 2), "version": version, "retry_again": again,
+            "new_versions": new, "exactly_one_version_per_upload": new == [version] and again == version
+            and codes.get("OK", 0) == 0 and codes.get("INTERNAL", 0) == 0 and codes.get("UNKNOWN", 0) == 0,
+            "before": before, "after": after}
+
+
+def registry_state_or_none(target):
+    try:
+        return registry_state(target)["versions"]
+    except AeserveError as e:
+        return e.code.name
+
+
 def client_kills(server, saved: Path):
     before = registry_state(server.target)
     rows = []
@@ -358,14 +438,15 @@ def main():
     a = ap.parse_args()
     outage = 30 if a.full else 5
     work = Path(a.work)
-    server = Server(a.launcher, work, free_port())
+    disk = small_disk(work / "disk")
+    server = Server(a.launcher, work, free_port(), (disk or work) / "pg")
     log(f"starting the server (training the demo models on first start) in {work}")
     try:
         took = server.start()
     except BaseException:
         server.stop()
         raise
-    demo = work / "pg" / "demo"  # the demo writes its example files inside its --data-dir
+    demo = server.data / "demo"  # the demo writes its example files inside its --data-dir
     server.width = np.loadtxt(demo / "demo-ae.csv", delimiter=",", ndmin=2, max_rows=1).shape[1]
     log(f"SERVING after {took:.1f} s; training an upload artifact")
     saved = work / "upload"
@@ -381,6 +462,7 @@ def main():
              ("postgres SIGSTOP", lambda: db_fault(server, "stop", outage, versions)),
              ("alias flips", lambda: alias_flips(server, versions, 20 if a.full else 5)),
              ("client kills", lambda: client_kills(server, saved)),
+             ("full disk", lambda: full_disk(server, disk, saved)),
              ("server kill -9", lambda: server_kill(server)),
              ("SIGTERM drain", lambda: sigterm_drain(server))]
     if a.only:
@@ -394,7 +476,9 @@ def main():
             print(json.dumps(r), flush=True)
     finally:
         server.stop()
-    stale = (work / "pg" / "pgdata" / "postmaster.pid").exists()
+        stale = (server.data / "pgdata" / "postmaster.pid").exists()
+        if disk is not None:
+            subprocess.run(["umount", "-l", str(disk)], stderr=subprocess.DEVNULL)
     results["postmaster_pid_left_after_sigterm"] = stale
     if a.json:
         Path(a.json).write_text(json.dumps(results, indent=2) + "\n")

@@ -21,7 +21,9 @@ import java.util.List;
  * echo service beside it. Writes "grpcPort metricsPort" to the file named by its first argument,
  * then serves until its standard input closes.
  *
- * <p>Usage: {@code BenchServer PORT_FILE ENGINE}
+ * <p>Usage: {@code BenchServer PORT_FILE ENGINE [DATA_DIR]}. With a data directory the server
+ * starts on the registry already there and preloads its models before it writes the port file
+ * (the start-to-SERVING figure); without one it starts on a fresh, empty registry.
  */
 public final class BenchServer {
 
@@ -34,8 +36,9 @@ public final class BenchServer {
   public static void main(String[] args) throws Exception {
     Path portFile = Path.of(args[0]);
     EngineKind engine = EngineKind.parse(args[1]);
-    Path dir = Files.createTempDirectory("aeserve-bench-db");
-    ServerConfig config = ServerConfig.defaults().withPort(0).withPreload(false).withEngine(engine).withMetricsPort(0)
+    boolean existing = args.length > 2;
+    Path dir = existing ? Path.of(args[2]) : Files.createTempDirectory("aeserve-bench-db");
+    ServerConfig config = ServerConfig.defaults().withPort(0).withPreload(existing).withEngine(engine).withMetricsPort(0)
         .withBatching(BatchingConfig.of(DEFAULT_POLICY)
             .withOverride(BenchModels.LARGE_UNBATCHED, BatchPolicy.unbatched())
             .withOverride(BenchModels.LARGE_GUARDED, GUARDED_POLICY));

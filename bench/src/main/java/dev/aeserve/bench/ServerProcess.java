@@ -29,10 +29,23 @@ final class ServerProcess implements AutoCloseable {
   }
 
   static ServerProcess start(EngineKind engine) throws IOException, InterruptedException {
+    return start(engine, null);
+  }
+
+  /**
+   * Starts a server on a fresh registry, or, given {@code dataDir}, on the embedded registry there
+   * with its models preloaded: it returns once the server is SERVING.
+   */
+  static ServerProcess start(EngineKind engine, Path dataDir) throws IOException, InterruptedException {
     Path portFile = Files.createTempDirectory("aeserve-bench").resolve("ports");
     String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(List.of(javaBin, SERVER_HEAP, "-cp", System.getProperty("java.class.path"),
-        BenchServer.class.getName(), portFile.toString(), engine.name().toLowerCase(java.util.Locale.ROOT)))
+    List<String> command = new java.util.ArrayList<>(List.of(javaBin, SERVER_HEAP, "-cp",
+        System.getProperty("java.class.path"), BenchServer.class.getName(), portFile.toString(),
+        engine.name().toLowerCase(java.util.Locale.ROOT)));
+    if (dataDir != null) {
+      command.add(dataDir.toString());
+    }
+    ProcessBuilder pb = new ProcessBuilder(command)
         .redirectOutput(ProcessBuilder.Redirect.INHERIT)
         .redirectError(ProcessBuilder.Redirect.INHERIT);
     // glibc's per-thread malloc arenas inflate the RSS of processes with many native threads

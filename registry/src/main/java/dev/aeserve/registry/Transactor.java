@@ -71,7 +71,14 @@ final class Transactor {
     }
   }
 
-  private static RegistryStorageException storageFailure(String what, SQLException e) {
+  /** The SQLState of Postgres's disk_full. */
+  static final String DISK_FULL = "53100";
+
+  private static RuntimeException storageFailure(String what, SQLException e) {
+    if (DISK_FULL.equals(e.getSQLState())) {
+      return new RegistryOutOfSpaceException("the registry database is out of disk space and could not " + what
+          + "; nothing was written: free space on its volume, then retry (" + e.getMessage() + ")", e);
+    }
     return new RegistryStorageException(
         "registry database failed to " + what + " (SQLState " + e.getSQLState() + "): " + e.getMessage(), e);
   }

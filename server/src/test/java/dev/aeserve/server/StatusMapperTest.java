@@ -13,6 +13,7 @@ import dev.aeserve.registry.ArtifactIntegrityException;
 import dev.aeserve.registry.InvalidRegistryRequestException;
 import dev.aeserve.registry.ModelAlreadyExistsException;
 import dev.aeserve.registry.RegistryNotFoundException;
+import dev.aeserve.registry.RegistryOutOfSpaceException;
 import dev.aeserve.registry.RegistryStorageException;
 import dev.aeserve.registry.VersionStateException;
 import dev.aeserve.server.grpc.StatusMapper;
@@ -53,6 +54,7 @@ class StatusMapperTest {
         Arguments.of(new LimitExceededException("m"), Status.Code.RESOURCE_EXHAUSTED),
         Arguments.of(new ServerUnavailableException("m"), Status.Code.UNAVAILABLE),
         Arguments.of(new RegistryStorageException("m", null), Status.Code.UNAVAILABLE),
+        Arguments.of(new RegistryOutOfSpaceException("m", null), Status.Code.RESOURCE_EXHAUSTED),
         Arguments.of(new QueueFullException("m", 7), Status.Code.RESOURCE_EXHAUSTED),
         Arguments.of(new DeadlineExpiredException("m"), Status.Code.DEADLINE_EXCEEDED),
         Arguments.of(new CallCancelledException("m"), Status.Code.CANCELLED),

@@ -9,6 +9,7 @@ import dev.aeserve.registry.ArtifactIntegrityException;
 import dev.aeserve.registry.InvalidRegistryRequestException;
 import dev.aeserve.registry.ModelAlreadyExistsException;
 import dev.aeserve.registry.RegistryNotFoundException;
+import dev.aeserve.registry.RegistryOutOfSpaceException;
 import dev.aeserve.registry.RegistryStorageException;
 import dev.aeserve.registry.UploadKeyConflictException;
 import dev.aeserve.registry.VersionStateException;
@@ -65,6 +66,8 @@ public final class StatusMapper {
       Map.entry(ServerUnavailableException.class, Status.Code.UNAVAILABLE),
       // The database failed or is unreachable: a retry may succeed, and the caller did nothing wrong.
       Map.entry(RegistryStorageException.class, Status.Code.UNAVAILABLE),
+      // The database's disk is full: a write was refused whole; it succeeds once space is freed.
+      Map.entry(RegistryOutOfSpaceException.class, Status.Code.RESOURCE_EXHAUSTED),
       Map.entry(QueueFullException.class, Status.Code.RESOURCE_EXHAUSTED),
       Map.entry(DeadlineExpiredException.class, Status.Code.DEADLINE_EXCEEDED),
       Map.entry(CallCancelledException.class, Status.Code.CANCELLED),
@@ -103,7 +106,7 @@ public final class StatusMapper {
     Metadata trailers = new Metadata();
     if (cause instanceof QueueFullException full) {
       trailers.put(RETRY_PUSHBACK_MS, Long.toString(full.retryAfterMillis()));
-    } else if (cause instanceof RegistryStorageException) {
+    } else if (cause instanceof RegistryStorageException || cause instanceof RegistryOutOfSpaceException) {
       trailers.put(RETRY_PUSHBACK_MS, Long.toString(REGISTRY_RETRY_MILLIS));
     } else if (cause instanceof ServerUnavailableException) {
       trailers.put(RETRY_PUSHBACK_MS, Long.toString(STARTING_RETRY_MILLIS));
