@@ -350,13 +350,14 @@ def full_disk(server, disk, saved: Path):
         time.sleep(1)
         st = os.statvfs(disk)
         subprocess.run(["fallocate", "-l", str(st.f_bavail * st.f_frsize), str(filler)], check=True)
-        with open(filler, "ab") as f:  # whatever fallocate left, byte by byte in blocks
-            try:
-                while True:
-                    f.write(b"\0" * 4096)
-                    f.flush()
-            except OSError:
-                pass
+        fd = os.open(filler, os.O_WRONLY | os.O_APPEND)  # whatever fallocate left, unbuffered
+        try:
+            while True:
+                os.write(fd, b"\0" * 4096)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
         codes = Counter()
         for _ in range(3):
             try:
