@@ -44,7 +44,8 @@ public final class StartupBench implements Callable<Integer> {
   Path out;
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new StartupBench()).execute(args));
+    // bench/run-startup passes --out docs; a later --out (a scratch folder) wins.
+    System.exit(new CommandLine(new StartupBench()).setOverwrittenOptionsAllowed(true).execute(args));
   }
 
   @Override
