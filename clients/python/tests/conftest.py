@@ -1,8 +1,11 @@
 """Fixtures for tests against a running `aeserve demo` server.
 
-clients/test-all starts the server and sets AESERVE_TARGET (host:port) and AESERVE_DEMO_DIR (the demo's
-sample files). To run these alone: start `./aeserve demo --generated --port 50061 --data-dir /tmp/x/pg`,
-then `AESERVE_TARGET=127.0.0.1:50061 AESERVE_DEMO_DIR=/tmp/x/demo .venv/bin/pytest`.
+clients/test-all starts the server and sets AESERVE_TARGET (host:port), AESERVE_DEMO_DIR (the demo's
+sample files) and AESERVE_UPLOAD_DIR (two trained artifacts, a/ and b/, for the upload tests). To run
+these alone: start `./aeserve demo --generated --port 50061 --data-dir /tmp/x/pg`, train the artifacts
+(`./aeserve train --data /tmp/x/pg/demo/demo-ae.csv --epochs 1 --seed 1 --save /tmp/x/upload/a`, and
+`--seed 2` into `b`), then `AESERVE_TARGET=127.0.0.1:50061 AESERVE_DEMO_DIR=/tmp/x/pg/demo
+AESERVE_UPLOAD_DIR=/tmp/x/upload .venv/bin/pytest`.
 """
 import os
 from pathlib import Path
@@ -17,7 +20,7 @@ def _env(name: str) -> str:
     value = os.environ.get(name)
     if not value:
         pytest.fail(f"{name} is not set: run clients/test-all, or start `./aeserve demo --generated` and set "
-                    "AESERVE_TARGET and AESERVE_DEMO_DIR", pytrace=False)
+                    "AESERVE_TARGET, AESERVE_DEMO_DIR and AESERVE_UPLOAD_DIR", pytrace=False)
     return value
 
 
@@ -29,6 +32,11 @@ def target() -> str:
 @pytest.fixture(scope="session")
 def demo_dir() -> Path:
     return Path(_env("AESERVE_DEMO_DIR"))
+
+
+@pytest.fixture(scope="session")
+def upload_dir() -> Path:
+    return Path(_env("AESERVE_UPLOAD_DIR"))
 
 
 @pytest.fixture(scope="session")

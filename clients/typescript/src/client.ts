@@ -43,6 +43,8 @@ export interface ClientOptions {
   loadBalancing?: string;
   /** Extra grpc-js channel options. */
   channelOptions?: grpc.ChannelOptions;
+  /** grpc-js client interceptors every call passes through (logging, tracing, tests). */
+  interceptors?: grpc.Interceptor[];
 }
 
 /** Per-call options. */
@@ -269,6 +271,8 @@ export class AeserveClient {
       "grpc.enable_retries": maxAttempts > 1 ? 1 : 0,
       "grpc.max_receive_message_length": 64 << 20,
       ...options.channelOptions,
+      // grpc-js takes a client's interceptors from the same options object as its channel's.
+      ...(options.interceptors ? { interceptors: options.interceptors } : {}),
     };
     this.inference = new p.Autoencoder(target, credentials, channelOptions);
     // The three stubs share one channel.
@@ -430,6 +434,11 @@ export class AeserveClient {
   }
 
   // ---- registry and rollouts (generated message types) ----------------------------------------
+
+  /** A new model of `family` ("ae", "vae", ...): every version uploaded to it must be of that family. */
+  createModel(name: string, family: string, description = "", timeoutMs?: number): Promise<ModelInfo__Output> {
+    return this.unary(this.registry, this.registry.CreateModel as any, { name, family, description }, timeoutMs);
+  }
 
   async listModels(timeoutMs?: number): Promise<ModelInfo__Output[]> {
     return (await this.unary<any, any>(this.registry, this.registry.ListModels as any, {}, timeoutMs)).models;

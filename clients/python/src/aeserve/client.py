@@ -261,13 +261,14 @@ class AeserveClient:
         token: sent as `authorization: Bearer TOKEN` on every call.
         actor: the name the registry's audit log records for changes (default: the local user).
         max_attempts: attempts per call on UNAVAILABLE and RESOURCE_EXHAUSTED (1 turns retries off).
+        interceptors: grpc client interceptors every call passes through (logging, tracing, tests).
     """
 
     def __init__(self, target: str, *, timeout: float = 30.0, tls: bool = False,
                  root_certificates: Optional[bytes] = None, token: Optional[str] = None,
                  actor: Optional[str] = None, max_attempts: int = 4, initial_backoff: float = 0.1,
                  max_backoff: float = 2.0, load_balancing: str = "round_robin",
-                 options: Sequence[tuple[str, object]] = ()) -> None:
+                 options: Sequence[tuple[str, object]] = (), interceptors: Sequence[object] = ()) -> None:
         opts = [
             ("grpc.service_config", service_config(max_attempts, initial_backoff, max_backoff, load_balancing)),
             ("grpc.enable_retries", 1 if max_attempts > 1 else 0),
@@ -279,14 +280,16 @@ class AeserveClient:
             self._channel = grpc.secure_channel(target, creds, options=opts)
         else:
             self._channel = grpc.insecure_channel(target, options=opts)
+        # The stubs call through the interceptors; close() still closes the underlying channel.
+        calls = grpc.intercept_channel(self._channel, *interceptors) if interceptors else self._channel
         self._timeout = timeout
         metadata = [("x-aeserve-actor", actor or _local_user())]
         if token is not None:
             metadata.append(("authorization", f"Bearer {token}"))
         self._metadata = tuple(metadata)
-        self._inference = autoencoder_pb2_grpc.AutoencoderStub(self._channel)
-        self._registry = registry_pb2_grpc.ModelRegistryStub(self._channel)
-        self._rollouts = rollout_pb2_grpc.RolloutsStub(self._channel)
+        self._inference = autoencoder_pb2_grpc.AutoencoderStub(calls)
+        self._registry = registry_pb2_grpc.ModelRegistryStub(calls)
+        self._rollouts = rollout_pb2_grpc.RolloutsStub(calls)
 
     def __enter__(self) -> "AeserveClient":
         return self
@@ -425,6 +428,12 @@ class AeserveClient:
              for u in r.users], ServedBy.of(r.served_by))
 
     # ---- registry (generated messages in and out) ---------------------------------------------
+
+    def create_model(self, name: str, family: str, description: str = "", *,
+                     timeout: Optional[float] = None) -> registry_pb2.ModelInfo:
+        """A new model of `family` ("ae", "vae", ...): every version uploaded to it must be of that family."""
+        return self._call(self._registry.CreateModel, registry_pb2.CreateModelRequest(
+            name=name, family=family, description=description), timeout)
 
     def list_models(self, *, timeout: Optional[float] = None) -> list[registry_pb2.ModelInfo]:
         return list(self._call(self._registry.ListModels, registry_pb2.ListModelsRequest(), timeout).models)
