@@ -18,7 +18,7 @@ import java.util.Map;
  * The input tensors of one v2 request, decoded into domain values. Like {@link MatrixCodec} it
  * checks only that each tensor is well-formed and is one the operation takes (name, datatype,
  * rank, contents matching the shape); whether it fits the version (widths, values, labels) is
- * admission's question. Contents come typed or raw ({@code raw_input_contents}, one entry per
+ * admission's question, and so is an input left out. Contents come typed or raw ({@code raw_input_contents}, one entry per
  * input), never both.
  */
 final class InferInputs {
@@ -75,12 +75,6 @@ final class InferInputs {
         raw.put(name, req.getRawInputContents(i));
       }
     }
-    for (InferSignature.Tensor declared : signature.inputs()) {
-      if (!declared.optional() && !tensors.containsKey(declared.name())) {
-        throw new InvalidRequestException("model '" + model + "' needs input '" + declared.name() + "' ("
-            + declared.datatype() + " " + declared.shape() + ")");
-      }
-    }
   }
 
   /** Whether the request carried its contents typed (the response then answers typed too). */
@@ -90,6 +84,16 @@ final class InferInputs {
 
   boolean has(String name) {
     return tensors.containsKey(name);
+  }
+
+  /**
+   * A 2-D FP32 input the operation needs, as a matrix; empty when the request lacks it. As for an
+   * empty native matrix, admission refuses it after the route, so an unknown model or an operation
+   * the family does not serve says so first, whatever the request carries.
+   */
+  Matrix rows(String name) {
+    Matrix m = matrix(name);
+    return m == null ? new Matrix(0, 0, new float[0]) : m;
   }
 
   /** A 2-D FP32 input as a matrix, or null when the request does not carry it. */

@@ -187,7 +187,7 @@ public final class OpenInferenceService extends GRPCInferenceServiceGrpc.GRPCInf
   private CompletableFuture<InferOutputs> encode(ModelSelector selector, InferInputs in, InferParameters params,
       InferOutputs outs, InferenceCall c) {
     boolean sample = Boolean.TRUE.equals(params.bool("sample"));
-    Queries.Encode q = new Queries.Encode(in.matrix("input"), in.strings("condition"), sample, params.integer("seed"));
+    Queries.Encode q = new Queries.Encode(in.rows("input"), in.strings("condition"), sample, params.integer("seed"));
     return inference.encode(selector, q, c).thenApply(e -> {
       outs.requireProduced("log_variance", e.encoding().logVariance() != null, "the family's encoder is deterministic");
       outs.requireProduced("sample", e.samples() != null, "set the parameter sample=true");
@@ -205,7 +205,7 @@ public final class OpenInferenceService extends GRPCInferenceServiceGrpc.GRPCInf
   private CompletableFuture<InferOutputs> decode(ModelSelector selector, InferInputs in, InferParameters params,
       InferOutputs outs, InferenceCall c) {
     String fingerprint = params.string("latent_fingerprint");
-    Queries.Decode q = new Queries.Decode(in.matrix("latent"), in.strings("condition"),
+    Queries.Decode q = new Queries.Decode(in.rows("latent"), in.strings("condition"),
         fingerprint == null ? "" : fingerprint);
     return inference.decode(selector, q, c).thenApply(d -> outs.fp32("output", d.outputs())
         .parameter("latent_fingerprint", d.fingerprint()));
@@ -214,7 +214,7 @@ public final class OpenInferenceService extends GRPCInferenceServiceGrpc.GRPCInf
   private CompletableFuture<InferOutputs> reconstruct(ModelSelector selector, InferInputs in, InferParameters params,
       InferOutputs outs, InferenceCall c) {
     String kind = params.string("score_kind");
-    Queries.Reconstruct q = new Queries.Reconstruct(in.matrix("input"), in.strings("condition"),
+    Queries.Reconstruct q = new Queries.Reconstruct(in.rows("input"), in.strings("condition"),
         kind == null ? null : ScoreKind.fromId(kind));
     return inference.reconstruct(selector, q, c).thenApply(a -> {
       int rows = a.reconstruction().scores().length;
@@ -278,7 +278,7 @@ public final class OpenInferenceService extends GRPCInferenceServiceGrpc.GRPCInf
           asFloat(params.number("salt_pepper_probability")), asFloatOrNull(params.number("clip_min")),
           asFloatOrNull(params.number("clip_max")));
     }
-    Queries.Denoise q = new Queries.Denoise(in.matrix("input"), corruption, params.integer("corruption_seed"));
+    Queries.Denoise q = new Queries.Denoise(in.rows("input"), corruption, params.integer("corruption_seed"));
     return inference.denoise(selector, q, c).thenApply(d -> {
       outs.requireProduced("corrupted", d.corrupted() != null, "no corruption parameter was set");
       outs.requireProduced("clean_error", d.cleanErrors() != null, "no corruption parameter was set");
@@ -294,7 +294,8 @@ public final class OpenInferenceService extends GRPCInferenceServiceGrpc.GRPCInf
 
   private CompletableFuture<InferOutputs> recommend(ModelSelector selector, InferInputs in, InferParameters params,
       InferOutputs outs, InferenceCall c) {
-    List<Long> shape = in.shape("item_id");
+    // Without item_id there are no users, which admission refuses after the route.
+    List<Long> shape = in.has("item_id") ? in.shape("item_id") : List.of(0L, 0L);
     int users = Math.toIntExact(shape.get(0));
     int width = Math.toIntExact(shape.get(1));
     List<String> items = in.strings("item_id");
