@@ -58,6 +58,11 @@ final class InferInputs {
       }
       for (int k = 0; k < t.getShapeCount(); k++) {
         long want = declared.shape().get(k);
+        if (t.getShape(k) > MAX_ELEMENTS) {
+          // Even beside a zero dimension: every dimension must then fit an int.
+          throw new InvalidRequestException("input '" + name + "' has shape " + t.getShapeList()
+              + ": dimension " + k + " is over " + MAX_ELEMENTS);
+        }
         if (t.getShape(k) < 0 || (want >= 0 && t.getShape(k) != want)) {
           throw new InvalidRequestException("input '" + name + "' has shape " + t.getShapeList() + "; model '" + model
               + "' takes " + declared.shape() + " (-1: any size)");
