@@ -8,7 +8,7 @@ import pytest
 import tritonclient.grpc as triton
 from tritonclient.utils import InferenceServerException
 
-from aeserve import Model
+from aeserve import Corruption, Model
 
 from conftest import csv
 
@@ -98,6 +98,40 @@ def test_recommend_equals_native_recommend(triton_client, native):
         assert [i.decode() for i in got_items[u][:n]] == [i.item_id for i in user.items]
         np.testing.assert_allclose(got_scores[u][:n], [i.score for i in user.items], rtol=1e-5, atol=1e-6)
         assert all(i == b"" for i in got_items[u][n:])
+
+
+def test_decode_checks_the_fingerprint_like_native_decode(triton_client, native, demo_dir):
+    rows = csv(demo_dir, "demo-vae.csv")
+    enc = triton_client.infer("demo-vae.encode", [infer_input("input", rows)], model_version="1")
+    fingerprint = enc.get_response().parameters["latent_fingerprint"].string_param
+    dec = triton_client.infer("demo-vae.decode", [infer_input("latent", enc.as_numpy("latent"))], model_version="1",
+                              parameters={"latent_fingerprint": fingerprint})
+    want = native.decode(Model("demo-vae", version=1), enc.as_numpy("latent"), fingerprint=fingerprint)
+    np.testing.assert_allclose(dec.as_numpy("output"), want.outputs, rtol=1e-5, atol=1e-6)
+    with pytest.raises(InferenceServerException) as e:
+        triton_client.infer("demo-ae.decode", [infer_input("latent", enc.as_numpy("latent"))],
+                            parameters={"latent_fingerprint": fingerprint})
+    assert e.value.status() == "StatusCode.FAILED_PRECONDITION"
+
+
+def test_seeded_corruption_denoises_like_native_denoise(triton_client, native, demo_dir):
+    clean = csv(demo_dir, "demo-dae.csv")
+    r = triton_client.infer("demo-dae.denoise", [infer_input("input", clean)],
+                            outputs=[triton.InferRequestedOutput(n) for n in ("output", "corrupted", "clean_error")],
+                            parameters={"gaussian_sigma": 0.2, "mask_probability": 0.1, "corruption_seed": 5})
+    want = native.denoise("demo-dae", clean, corruption=Corruption(gaussian_sigma=0.2, mask_probability=0.1, seed=5),
+                          return_corrupted=True)
+    np.testing.assert_array_equal(r.as_numpy("corrupted"), want.corrupted)
+    np.testing.assert_allclose(r.as_numpy("output"), want.outputs, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(r.as_numpy("clean_error"), want.clean_errors, rtol=1e-5, atol=1e-7)
+    assert r.get_response().parameters["corruption_seed"].int64_param == 5
+
+
+def test_conditional_sample_takes_its_labels_as_a_bytes_tensor(triton_client, native):
+    labels = np.array([b"2"], dtype=np.object_)
+    r = triton_client.infer("demo-cvae.sample", [infer_input("condition", labels)], parameters={"count": 3, "seed": 3})
+    want = native.sample("demo-cvae", 3, seed=3, condition=["2"])
+    np.testing.assert_array_equal(r.as_numpy("sample"), want.samples)
 
 
 def test_bad_requests_get_the_documented_codes(triton_client, demo_dir):

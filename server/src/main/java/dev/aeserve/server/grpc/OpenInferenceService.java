@@ -257,9 +257,10 @@ public final class OpenInferenceService extends GRPCInferenceServiceGrpc.GRPCInf
       interpolation = new Queries.Interpolate(steps == null ? 0 : steps,
           method == null ? Interpolation.LINEAR : Interpolation.fromId(method), ends, inputs);
     }
+    // A v2 caller sends no message with a count field to leave at zero: no count means one draw.
     Long count = params.integer("count");
     Double temperature = params.number("temperature");
-    Queries.Sample q = new Queries.Sample(count == null ? 0 : count, params.integer("seed"),
+    Queries.Sample q = new Queries.Sample(count == null ? 1 : count, params.integer("seed"),
         temperature == null ? null : (float) (double) temperature, in.strings("condition"), interpolation);
     return inference.sample(selector, q, c).thenApply(s -> outs.fp32("sample", s.samples().output())
         .fp32("latent", s.samples().latent())
