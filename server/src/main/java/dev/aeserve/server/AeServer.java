@@ -2,6 +2,7 @@ package dev.aeserve.server;
 
 import dev.aeserve.autoencoders.Autoencoders;
 import dev.aeserve.autoencoders.ComputeDevice;
+import dev.aeserve.proto.oip.GRPCInferenceServiceGrpc;
 import dev.aeserve.proto.v1.AutoencoderGrpc;
 import dev.aeserve.registry.Alias;
 import dev.aeserve.registry.Model;
@@ -192,6 +193,7 @@ public final class AeServer implements AutoCloseable {
     s.inference.ready();
     s.health.setStatus("", ServingStatus.SERVING);
     s.health.setStatus(AutoencoderGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    s.health.setStatus(GRPCInferenceServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     log.info("aeserve listening on {}:{} ({} engine, {}, authentication {})", config.host(), s.port(),
         config.engine().djlName(), transport(config),
         config.authEnabled() ? "on" : "off");
