@@ -2,6 +2,7 @@ package dev.aeserve.server;
 
 import dev.aeserve.autoencoders.Autoencoders;
 import dev.aeserve.autoencoders.ComputeDevice;
+import dev.aeserve.proto.oip.GRPCInferenceServiceGrpc;
 import dev.aeserve.proto.v1.AutoencoderGrpc;
 import dev.aeserve.registry.Alias;
 import dev.aeserve.registry.Model;
@@ -11,6 +12,7 @@ import dev.aeserve.server.batching.Ticker;
 import dev.aeserve.server.grpc.Actor;
 import dev.aeserve.server.grpc.AutoencoderService;
 import dev.aeserve.server.grpc.DeadlineBoundRegistry;
+import dev.aeserve.server.grpc.OpenInferenceService;
 import dev.aeserve.server.grpc.RegistryService;
 import dev.aeserve.server.grpc.RequestLog;
 import dev.aeserve.server.grpc.RolloutService;
@@ -56,8 +58,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The aeserve gRPC server: the Autoencoder and ModelRegistry services, gRPC health (overall, and
- * one entry per model name) and server reflection, over a model registry.
+ * The aeserve gRPC server: the Autoencoder and ModelRegistry services, the Open Inference Protocol
+ * (KServe v2) beside them on the same port, gRPC health (overall, and one entry per model name) and
+ * server reflection, over a model registry.
  *
  * <p>It takes a {@link ServerBuilder} so that tests hand it an in-process one. It owns the model
  * runtime and the routing cache; the registry belongs to the caller. Closing stops intake, lets
@@ -119,6 +122,8 @@ public final class AeServer implements AutoCloseable {
         .maxInboundMessageSize(config.maxMessageBytes())
         .addService(UnparseableRequests.refuse(ServerInterceptors.intercept(
             new AutoencoderService(inference, metrics, Ticker.SYSTEM), Actor.interceptor())))
+        .addService(UnparseableRequests.refuse(ServerInterceptors.intercept(
+            new OpenInferenceService(inference, metrics, Ticker.SYSTEM), Actor.interceptor())))
         .addService(UnparseableRequests.refuse(ServerInterceptors.intercept(
             new RegistryService(registry, new UploadValidator(config.engine(), config.batching()), rollouts,
                 config.maxArtifactBytes()),
@@ -188,6 +193,7 @@ public final class AeServer implements AutoCloseable {
     s.inference.ready();
     s.health.setStatus("", ServingStatus.SERVING);
     s.health.setStatus(AutoencoderGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    s.health.setStatus(GRPCInferenceServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     log.info("aeserve listening on {}:{} ({} engine, {}, authentication {})", config.host(), s.port(),
         config.engine().djlName(), transport(config),
         config.authEnabled() ? "on" : "off");

@@ -139,6 +139,29 @@ class AuthTest {
   }
 
   @Test
+  void openInferenceProbesNeedNoTokenAndItsInferenceNeedsTheInferScope() {
+    var v2 = dev.aeserve.proto.oip.GRPCInferenceServiceGrpc.newBlockingStub(channel);
+    assertThat(v2.serverLive(dev.aeserve.proto.oip.ServerLiveRequest.getDefaultInstance()).getLive()).isTrue();
+    assertThat(v2.serverReady(dev.aeserve.proto.oip.ServerReadyRequest.getDefaultInstance()).getReady()).isTrue();
+    var infer = dev.aeserve.proto.oip.ModelInferRequest.newBuilder().setModelName("nobody.encode").build();
+    assertThatThrownBy(() -> v2.modelInfer(infer)).isInstanceOfSatisfying(StatusRuntimeException.class,
+        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+    Metadata headers = new Metadata();
+    headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
+        "Bearer " + token("reader", TokenScope.REGISTRY_READ));
+    var reader = v2.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+    assertThatThrownBy(() -> reader.modelInfer(infer)).isInstanceOfSatisfying(StatusRuntimeException.class,
+        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
+    Metadata inferHeaders = new Metadata();
+    inferHeaders.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
+        "Bearer " + token("caller", TokenScope.INFER));
+    // Past authentication, the unknown model is what is wrong.
+    assertThatThrownBy(() -> v2.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(inferHeaders))
+        .modelInfer(infer)).isInstanceOfSatisfying(StatusRuntimeException.class,
+        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+  }
+
+  @Test
   void everyCallGetsARequestIdBackEvenWhenRefused() {
     AtomicReference<Metadata> headers = new AtomicReference<>();
     AtomicReference<Metadata> trailers = new AtomicReference<>();

@@ -71,7 +71,8 @@ class BatchingTest {
           HttpResponse.BodyHandlers.ofString());
       String text = scrape.body();
       String labels = "model=\"batched-ae\",rpc=\"encode\",version=\"1\"";
-      assertThat(metric(text, "aeserve_requests_total", "code=\"OK\"," + labels)).isEqualTo(21);
+      String callLabels = "model=\"batched-ae\",protocol=\"aeserve\",rpc=\"encode\",version=\"1\"";
+      assertThat(metric(text, "aeserve_requests_total", "code=\"OK\"," + callLabels)).isEqualTo(21);
       double batches = metric(text, "aeserve_batch_rows_count", labels);
       double rows = metric(text, "aeserve_batch_rows_sum", labels);
       int expectedRows = 1;
@@ -82,7 +83,7 @@ class BatchingTest {
       assertThat(batches).isLessThan(21).isGreaterThanOrEqualTo(2);
       assertThat(metric(text, "aeserve_queue_seconds_count", labels)).isEqualTo(21);
       assertThat(metric(text, "aeserve_compute_seconds_count", labels)).isEqualTo(batches);
-      assertThat(metric(text, "aeserve_request_seconds_count", labels)).isEqualTo(21);
+      assertThat(metric(text, "aeserve_request_seconds_count", callLabels)).isEqualTo(21);
     }
   }
 

@@ -112,8 +112,8 @@ class MetricsCardinalityTest {
       for (Future<List<String>> d : done) {
         names.addAll(d.get(5, TimeUnit.MINUTES));
       }
-      String unresolved = "{code=\"NOT_FOUND\",model=\"" + ServingMetrics.UNRESOLVED + "\",rpc=\"encode\",version=\""
-          + ServingMetrics.UNRESOLVED + "\"}";
+      String unresolved = "{code=\"NOT_FOUND\",model=\"" + ServingMetrics.UNRESOLVED
+          + "\",protocol=\"aeserve\",rpc=\"encode\",version=\"" + ServingMetrics.UNRESOLVED + "\"}";
       double counted = value(before, "aeserve_requests_total", unresolved);
       // The last calls' outcomes are counted just after their answers: wait for all of them.
       String after = f.server.metrics().scrape();

@@ -28,7 +28,6 @@ import dev.aeserve.proto.v1.SampleResponse;
 import dev.aeserve.proto.v1.ServedBy;
 import dev.aeserve.proto.v1.UserHistory;
 import dev.aeserve.proto.v1.UserRecommendations;
-import dev.aeserve.server.batching.Job;
 import dev.aeserve.server.batching.Ticker;
 import dev.aeserve.server.inference.Answers;
 import dev.aeserve.server.inference.Inference;
@@ -39,15 +38,11 @@ import dev.aeserve.server.routing.ModelSelector;
 import dev.aeserve.server.routing.ResolvedVersion;
 import dev.aeserve.server.runtime.ServableVersion;
 import io.grpc.Context;
-import io.grpc.Deadline;
-import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Function;
 
 /**
  * The Autoencoder service: an adapter. Each call maps its message to a domain query, hands it to
@@ -58,18 +53,16 @@ import java.util.function.Function;
 public final class AutoencoderService extends AutoencoderGrpc.AutoencoderImplBase {
 
   private final Inference inference;
-  private final ServingMetrics metrics;
-  private final Ticker ticker;
+  private final InferenceCalls calls;
 
   public AutoencoderService(Inference inference, ServingMetrics metrics, Ticker ticker) {
     this.inference = inference;
-    this.metrics = metrics;
-    this.ticker = ticker;
+    this.calls = new InferenceCalls(metrics, ticker, ServingMetrics.Protocol.AESERVE);
   }
 
   @Override
   public void encode(EncodeRequest req, StreamObserver<EncodeResponse> out) {
-    call(Rpc.ENCODE, out, c -> {
+    calls.unary(Rpc.ENCODE, out, c -> {
       Queries.Encode q = new Queries.Encode(MatrixCodec.decode(req.getInputs(), "inputs"),
           req.getCondition().getLabelsList(), req.getSample(), req.hasSeed() ? req.getSeed() : null);
       MatrixEncoding enc = MatrixCodec.responseEncoding(req.getResponseEncoding(), req.getInputs());
@@ -91,7 +84,7 @@ public final class AutoencoderService extends AutoencoderGrpc.AutoencoderImplBas
 
   @Override
   public void decode(DecodeRequest req, StreamObserver<DecodeResponse> out) {
-    call(Rpc.DECODE, out, c -> {
+    calls.unary(Rpc.DECODE, out, c -> {
       Queries.Decode q = new Queries.Decode(MatrixCodec.decode(req.getLatents(), "latents"),
           req.getCondition().getLabelsList(), req.getLatentFingerprint());
       MatrixEncoding enc = MatrixCodec.responseEncoding(req.getResponseEncoding(), req.getLatents());
@@ -105,7 +98,7 @@ public final class AutoencoderService extends AutoencoderGrpc.AutoencoderImplBas
 
   @Override
   public void reconstruct(ReconstructRequest req, StreamObserver<ReconstructResponse> out) {
-    call(Rpc.RECONSTRUCT, out, c -> reconstruct(req, c));
+    calls.unary(Rpc.RECONSTRUCT, out, c -> reconstruct(req, c));
   }
 
   /**
@@ -122,11 +115,11 @@ public final class AutoencoderService extends AutoencoderGrpc.AutoencoderImplBas
 
       @Override
       public synchronized void onNext(ReconstructRequest req) {
-        long start = ticker.nanos();
-        InferenceCall c = newCall(context);
-        CompletableFuture<ReconstructResponse> mine = guarded(() -> reconstruct(req, c));
-        mine.whenComplete((r, t) -> record(c, Rpc.RECONSTRUCT,
-            t == null ? "OK" : StatusMapper.toStatus(t).getStatus().getCode().name(), ticker.nanos() - start));
+        long start = calls.now();
+        InferenceCall c = calls.newCall(context);
+        CompletableFuture<ReconstructResponse> mine = InferenceCalls.guarded(() -> reconstruct(req, c));
+        mine.whenComplete((r, t) -> calls.record(c, Rpc.RECONSTRUCT,
+            t == null ? "OK" : StatusMapper.toStatus(t).getStatus().getCode().name(), calls.now() - start));
         tail = tail.thenCompose(ignored -> mine).handle((r, t) -> {
           if (failed.get()) {
             return null;
@@ -201,7 +194,7 @@ public final class AutoencoderService extends AutoencoderGrpc.AutoencoderImplBas
 
   @Override
   public void sample(SampleRequest req, StreamObserver<SampleResponse> out) {
-    call(Rpc.SAMPLE, out, c -> {
+    calls.unary(Rpc.SAMPLE, out, c -> {
       Queries.Interpolate interpolation = null;
       if (req.hasInterpolation()) {
         var in = req.getInterpolation();
@@ -229,7 +222,7 @@ public final class AutoencoderService extends AutoencoderGrpc.AutoencoderImplBas
 
   @Override
   public void denoise(DenoiseRequest req, StreamObserver<DenoiseResponse> out) {
-    call(Rpc.DENOISE, out, c -> {
+    calls.unary(Rpc.DENOISE, out, c -> {
       Corruption corruption = null;
       Long seed = null;
       if (req.hasCorruption()) {
@@ -260,7 +253,7 @@ public final class AutoencoderService extends AutoencoderGrpc.AutoencoderImplBas
 
   @Override
   public void recommend(RecommendRequest req, StreamObserver<RecommendResponse> out) {
-    call(Rpc.RECOMMEND, out, c -> {
+    calls.unary(Rpc.RECOMMEND, out, c -> {
       List<Queries.User> users = new ArrayList<>(req.getUsersCount());
       for (UserHistory h : req.getUsersList()) {
         List<Interaction> history = new ArrayList<>(h.getInteractionsCount());
@@ -287,58 +280,6 @@ public final class AutoencoderService extends AutoencoderGrpc.AutoencoderImplBas
         return b.build();
       });
     });
-  }
-
-  /** Runs one unary call: map and hand over, then answer once, record the outcome, run after-reply work. */
-  private <R> void call(Rpc rpc, StreamObserver<R> out, Function<InferenceCall, CompletableFuture<R>> body) {
-    long start = ticker.nanos();
-    InferenceCall c = newCall(Context.current());
-    guarded(() -> body.apply(c)).whenComplete((response, failure) -> {
-      String code = "OK";
-      Throwable error = failure;
-      if (error == null) {
-        try {
-          out.onNext(response);
-          out.onCompleted();
-        } catch (Throwable e) {
-          error = e;
-        }
-      }
-      if (error != null) {
-        StatusRuntimeException status = StatusMapper.toStatus(error);
-        code = status.getStatus().getCode().name();
-        try {
-          out.onError(status);
-        } catch (IllegalStateException alreadyClosed) {
-          // The call was cancelled or already answered; nothing more to say.
-        }
-      }
-      record(c, rpc, code, ticker.nanos() - start);
-      if (error == null) {
-        c.replied();
-      }
-    });
-  }
-
-  /** Labels come from the resolved version only: names nobody registered share one series. */
-  private void record(InferenceCall c, Rpc rpc, String code, long nanos) {
-    ResolvedVersion r = c.resolved();
-    metrics.recordRequest(r == null ? null : r.version(), rpc, code, nanos);
-  }
-
-  private InferenceCall newCall(Context context) {
-    Deadline deadline = context.getDeadline();
-    long deadlineNanos = deadline == null ? Job.NO_DEADLINE
-        : ticker.nanos() + deadline.timeRemaining(TimeUnit.NANOSECONDS);
-    return new InferenceCall(deadlineNanos, context::isCancelled);
-  }
-
-  private static <T> CompletableFuture<T> guarded(java.util.function.Supplier<CompletableFuture<T>> body) {
-    try {
-      return body.get();
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
   }
 
   static ModelSelector selector(ModelRef ref) {

@@ -167,7 +167,10 @@ public final class RequestLog implements ServerInterceptor {
     }
   }
 
-  /** The model a request names: its {@code model} field (a name or a ModelRef), or a header's. */
+  /**
+   * The model a request names: its {@code model} field (a name or a ModelRef), a header's, or a v2
+   * request's {@code model_name} / {@code name} ({@code demo-ae.encode}).
+   */
   static String modelOf(Object message, String method) {
     if (message instanceof ParsedRequest<?> parsed) {
       return modelOf(parsed.message(), method);
@@ -176,6 +179,9 @@ public final class RequestLog implements ServerInterceptor {
       return null;
     }
     FieldDescriptor field = m.getDescriptorForType().findFieldByName("model");
+    if (field == null && method.startsWith("inference.GRPCInferenceService/")) {
+      field = m.getDescriptorForType().findFieldByName(method.endsWith("/ModelInfer") ? "model_name" : "name");
+    }
     if (field == null && (method.endsWith("/CreateModel") || method.endsWith("/GetModel"))) {
       field = m.getDescriptorForType().findFieldByName("name");
     }

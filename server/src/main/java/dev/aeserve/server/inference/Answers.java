@@ -1,11 +1,13 @@
 package dev.aeserve.server.inference;
 
+import dev.aeserve.autoencoders.AutoencoderSpec;
 import dev.aeserve.autoencoders.Calibration;
 import dev.aeserve.autoencoders.Encoding;
 import dev.aeserve.autoencoders.Matrix;
 import dev.aeserve.autoencoders.Reconstruction;
 import dev.aeserve.autoencoders.Samples;
 import dev.aeserve.autoencoders.ScoreKind;
+import dev.aeserve.server.routing.ResolvedVersion;
 
 /** What {@link Inference} answers for each call, before the transport maps it to a message. */
 public final class Answers {
@@ -40,4 +42,7 @@ public final class Answers {
    * @param cleanErrors per row, the MSE between output and the clean input; null without corruption
    */
   public record Denoised(Matrix outputs, Matrix corrupted, Long corruptionSeed, float[] cleanErrors) {}
+
+  /** The version a selector routes to now, and its spec (for readiness and metadata). */
+  public record Described(ResolvedVersion resolved, AutoencoderSpec spec) {}
 }

@@ -1,5 +1,6 @@
 package dev.aeserve.server.inference;
 
+import dev.aeserve.autoencoders.AutoencoderSpec;
 import dev.aeserve.autoencoders.Calibration;
 import dev.aeserve.autoencoders.Corruption;
 import dev.aeserve.autoencoders.Encoding;
@@ -171,6 +172,20 @@ public final class Inference {
   /** Opens intake: until this is called (the preload has finished), every call is refused at once. */
   public void ready() {
     ready = true;
+  }
+
+  /** Whether intake is open. */
+  public boolean isReady() {
+    return ready;
+  }
+
+  /**
+   * The READY version {@code model} routes to now and its spec, without loading it: what a
+   * readiness or metadata question needs. Refuses as a call would (unknown model, version, alias).
+   */
+  public Answers.Described describe(ModelSelector model) {
+    ResolvedVersion resolved = resolver.resolve(model);
+    return new Answers.Described(resolved, AutoencoderSpec.fromJson(resolved.version().specJson()));
   }
 
   /**

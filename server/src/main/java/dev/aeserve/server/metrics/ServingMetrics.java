@@ -20,11 +20,32 @@ import java.util.function.DoubleSupplier;
 /**
  * The server's Prometheus metrics: queue time, compute time, rows per batch and end-to-end
  * latency as histograms, and request outcomes by status code; all labelled by model, version and
- * RPC. Model and version labels come from resolved versions only, so the number of series is
+ * RPC, and the per-call ones also by {@link Protocol}. Model and version labels come from resolved versions only, so the number of series is
  * bounded by the registry, not by what callers send. Owns its registry and, when asked to serve,
  * the HTTP exporter.
  */
 public final class ServingMetrics implements AutoCloseable {
+
+  /**
+   * The protocol a call came in by: the {@code protocol} label of the per-call metrics. Batch
+   * metrics have none, since one batch mixes calls of both.
+   */
+  public enum Protocol {
+    /** aeserve.v1.Autoencoder. */
+    AESERVE("aeserve"),
+    /** The Open Inference Protocol (inference.GRPCInferenceService, KServe v2). */
+    V2("v2");
+
+    private final String label;
+
+    Protocol(String label) {
+      this.label = label;
+    }
+
+    public String label() {
+      return label;
+    }
+  }
 
   /** The model and version label of calls that never reached a version. */
   public static final String UNRESOLVED = "(unresolved)";
@@ -56,10 +77,10 @@ public final class ServingMetrics implements AutoCloseable {
         .help("Rows per batch sent to the engine").labelNames("model", "version", "rpc")
         .classicOnly().classicUpperBounds(ROW_BOUNDS).register(registry);
     requestSeconds = Histogram.builder().name("aeserve_request_seconds")
-        .help("End-to-end latency of a call inside the server").labelNames("model", "version", "rpc")
+        .help("End-to-end latency of a call inside the server").labelNames("model", "version", "rpc", "protocol")
         .classicOnly().classicUpperBounds(LATENCY_BOUNDS).register(registry);
     requests = Counter.builder().name("aeserve_requests_total")
-        .help("Calls by outcome").labelNames("model", "version", "rpc", "code").register(registry);
+        .help("Calls by outcome").labelNames("model", "version", "rpc", "protocol", "code").register(registry);
     modelLookups = Counter.builder().name("aeserve_model_lookups_total")
         .help("Calls that found their version loaded (hit) or had to load or wait for its load (miss)")
         .labelNames("result").register(registry);
@@ -121,13 +142,15 @@ public final class ServingMetrics implements AutoCloseable {
    * One finished call, labelled by the version that served it. {@code served} is null when the call
    * ended before a version was resolved and loaded (an unknown model, version or alias, a bad
    * name): such calls share the label values {@link #UNRESOLVED}, so a caller sending random
-   * names adds one series, not one per name. Labels never come from what the request says.
+   * names adds one series, not one per name. Labels never come from what the request says: the
+   * protocol is one of two, the RPC one of six, or null (labelled {@link #UNRESOLVED}) for a v2
+   * call whose model name names no operation.
    */
-  public void recordRequest(ModelVersion served, Rpc rpc, String code, long nanos) {
+  public void recordRequest(ModelVersion served, Rpc rpc, Protocol protocol, String code, long nanos) {
     String model = served == null ? UNRESOLVED : served.model();
     String version = served == null ? UNRESOLVED : Integer.toString(served.version());
-    requests.labelValues(model, version, label(rpc), code).inc();
-    requestSeconds.labelValues(model, version, label(rpc)).observe(nanos / 1e9);
+    requests.labelValues(model, version, label(rpc), protocol.label(), code).inc();
+    requestSeconds.labelValues(model, version, label(rpc), protocol.label()).observe(nanos / 1e9);
   }
 
   /** Serves {@code /metrics} on the given port (0 picks one); returns the port. */
@@ -151,8 +174,9 @@ public final class ServingMetrics implements AutoCloseable {
     return out.toString(StandardCharsets.UTF_8);
   }
 
+  /** A v2 call whose model name names no operation has no RPC: it shares the unresolved label. */
   private static String label(Rpc rpc) {
-    return rpc.name().toLowerCase(Locale.ROOT);
+    return rpc == null ? UNRESOLVED : rpc.name().toLowerCase(Locale.ROOT);
   }
 
   @Override
