@@ -11,8 +11,11 @@ from __future__ import annotations
 import getpass
 import hashlib
 import json
+import os
+import struct
 import time
 import uuid
+import zlib
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Mapping, Optional, Sequence, Union
 
@@ -468,9 +471,38 @@ class AeserveClient:
         returns that version, never a second one. The same key with other bytes is refused with
         ALREADY_EXISTS naming the version it created.
         """
+        return self._upload(model, spec_json, weights, metrics_json or "{}", calibration_json, idempotency_key,
+                            timeout)
+
+    def import_onnx(self, model: str, encoder: Union[bytes, str, "os.PathLike[str]"],
+                    decoder: Union[bytes, str, "os.PathLike[str]"],
+                    manifest: Union[Mapping, str, "os.PathLike[str]"], *, description: str = "imported",
+                    idempotency_key: Optional[str] = None,
+                    timeout: Optional[float] = None) -> registry_pb2.VersionInfo:
+        """Registers an exported encoder and decoder (ONNX graphs: bytes or file paths) as a new version of
+        `model`, as `aeserve import` does; `manifest` (a dict, a JSON string or a file path) says what the
+        graphs mean (docs/spec.md, "Import manifest"). Creates the model with the manifest's family when it
+        does not exist. The server derives the version's spec and metrics from the manifest, loads the
+        graphs, checks them against it and runs the golden batch before the version exists; a wrong
+        import is INVALID_ARGUMENT naming the problem, and no version is left. Idempotent and retried
+        like upload_version.
+        """
+        manifest_json = _manifest_text(manifest)
+        family = json.loads(manifest_json).get("family")
+        artifact = _import_artifact(manifest_json, _file_bytes(encoder, "encoder"), _file_bytes(decoder, "decoder"))
+        try:
+            self.create_model(model, family or "", description, timeout=timeout)
+        except AeserveError as e:
+            if e.code != grpc.StatusCode.ALREADY_EXISTS:
+                raise
+        return self._upload(model, "", artifact, "", None, idempotency_key, timeout)
+
+    def _upload(self, model: str, spec_json: str, weights: bytes, metrics_json: str,
+                calibration_json: Optional[str], idempotency_key: Optional[str],
+                timeout: Optional[float]) -> registry_pb2.VersionInfo:
         key = idempotency_key or str(uuid.uuid4())
         header = registry_pb2.UploadHeader(
-            model=model, spec_json=spec_json, metrics_json=metrics_json or "{}",
+            model=model, spec_json=spec_json, metrics_json=metrics_json,
             calibration_json=calibration_json or "", artifact_size=len(weights),
             artifact_sha256=hashlib.sha256(weights).hexdigest(), idempotency_key=key)
 
@@ -541,3 +573,39 @@ def _local_user() -> str:
         return getpass.getuser()
     except Exception:  # no user name in containers without a passwd entry
         return "anonymous"
+
+
+# An import artifact as the server reads it (ImportArtifact.java): magic "AEIM", format version 1, the
+# length-prefixed manifest, encoder and decoder, then a CRC32 of everything before it; big-endian.
+_IMPORT_MAGIC = 0x4145494D
+_IMPORT_FORMAT_VERSION = 1
+
+
+def _import_artifact(manifest_json: str, encoder: bytes, decoder: bytes) -> bytes:
+    body = bytearray(struct.pack(">ii", _IMPORT_MAGIC, _IMPORT_FORMAT_VERSION))
+    for section in (manifest_json.encode("utf-8"), encoder, decoder):
+        body += struct.pack(">i", len(section)) + section
+    return bytes(body + struct.pack(">q", zlib.crc32(body)))
+
+
+def _file_bytes(value, what: str) -> bytes:
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value)
+    with open(value, "rb") as f:
+        data = f.read()
+    if not data:
+        raise ValueError(f"the {what} graph {value} is empty")
+    return data
+
+
+def _manifest_text(manifest) -> str:
+    """The manifest as canonical JSON, so that the same manifest given as a dict, a string or a file makes the
+    same artifact bytes (a retry with the same idempotency key must send the same bytes)."""
+    if isinstance(manifest, Mapping):
+        parsed = manifest
+    elif isinstance(manifest, str) and manifest.lstrip().startswith("{"):
+        parsed = json.loads(manifest)
+    else:
+        with open(manifest, encoding="utf-8") as f:
+            parsed = json.load(f)
+    return json.dumps(parsed, sort_keys=True, separators=(",", ":"))

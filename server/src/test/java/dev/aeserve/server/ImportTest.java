@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.aeserve.autoencoders.AutoencoderSpec;
 import dev.aeserve.autoencoders.ImportArtifact;
 import dev.aeserve.autoencoders.ImportManifest;
 import dev.aeserve.client.AeserveException;
@@ -116,6 +117,26 @@ class ImportTest {
         "golden batch row 0 encodes to non-finite values");
     refused("batch-dependent", "ae", "batch_mean_encoder", "ae_decoder", manifest("ae"),
         "the encoder computes row 3 differently alone", "must not depend on the others");
+  }
+
+  @Test
+  void anImportArtifactUploadedAloneTakesItsSpecAndMetricsFromItsManifest() throws IOException {
+    ImportManifest manifest = ImportManifest.fromJson(manifest("ae"));
+    byte[] artifact = new ImportArtifact(manifest, fixture("ae_encoder.onnx"), fixture("ae_decoder.onnx")).toBytes();
+    f.client.createModel("artifact-alone", "ae", "import test");
+    VersionInfo alone = f.client.uploadVersion("artifact-alone", "", "", null, artifact);
+    VersionInfo full = importPair("artifact-full", "ae", "ae_encoder", "ae_decoder", manifest("ae"));
+    assertThat(AutoencoderSpec.fromJson(alone.getSpecJson())).isEqualTo(AutoencoderSpec.fromJson(full.getSpecJson()));
+    assertThat(new ObjectMapper().readTree(alone.getMetricsJson()).path("importedFrom").asText()).isEqualTo("onnx");
+    assertThat(new ObjectMapper().readTree(alone.getMetricsJson()).has("goldenBatch")).isTrue();
+    float[][] x = {{0.2f, 0.4f, 0.6f, 0.8f, 0.1f, 0.3f}};
+    assertThat(f.client.encode(ModelSelector.version("artifact-alone", alone.getVersion()), x).latents())
+        .isDeepEqualTo(f.client.encode(ModelSelector.version("artifact-full", full.getVersion()), x).latents());
+    // Native weights still need their spec: there is no manifest to take it from.
+    f.client.createModel("native-alone", "ae", "import test");
+    AeserveException e = org.junit.jupiter.api.Assertions.assertThrows(AeserveException.class,
+        () -> f.client.uploadVersion("native-alone", "", "", null, ServerFixture.tinyModel(6, 1).weights()));
+    assertThat(e.code()).isEqualTo(io.grpc.Status.Code.INVALID_ARGUMENT);
   }
 
   @Test

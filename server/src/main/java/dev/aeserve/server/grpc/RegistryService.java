@@ -259,12 +259,12 @@ public final class RegistryService extends ModelRegistryGrpc.ModelRegistryImplBa
       byte[] bytes = received.toByteArray();
       received = ByteString.EMPTY;
       Model model = registry.getModel(header.getModel());
-      validator.validate(model.family(), header.getSpecJson(), header.getMetricsJson(), header.getCalibrationJson(),
-          bytes);
+      UploadValidator.Documents docs = UploadValidator.documents(header.getSpecJson(), header.getMetricsJson(), bytes);
+      validator.validate(model.family(), docs.specJson(), docs.metricsJson(), header.getCalibrationJson(), bytes);
       NewVersion v = new NewVersion(
           header.getModel(),
-          header.getSpecJson(),
-          header.getMetricsJson().isEmpty() ? "{}" : header.getMetricsJson(),
+          docs.specJson(),
+          docs.metricsJson().isEmpty() ? "{}" : docs.metricsJson(),
           header.getCalibrationJson().isEmpty() ? null : header.getCalibrationJson(),
           header.hasParentVersion() ? UnsignedFields.version("parent_version", header.getParentVersion()) : null,
           bytes,

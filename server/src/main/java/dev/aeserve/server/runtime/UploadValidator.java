@@ -3,6 +3,8 @@ package dev.aeserve.server.runtime;
 import dev.aeserve.autoencoders.Autoencoder;
 import dev.aeserve.autoencoders.AutoencoderSpec;
 import dev.aeserve.autoencoders.Autoencoders;
+import dev.aeserve.autoencoders.ImportArtifact;
+import dev.aeserve.autoencoders.ImportManifest;
 import dev.aeserve.autoencoders.Calibration;
 import dev.aeserve.autoencoders.EngineKind;
 import dev.aeserve.autoencoders.Family;
@@ -27,6 +29,22 @@ public final class UploadValidator {
   public UploadValidator(EngineKind engine, BatchingConfig batching) {
     this.engine = engine;
     this.batching = batching;
+  }
+
+  /** The spec and metrics documents a version is stored with. */
+  public record Documents(String specJson, String metricsJson) {}
+
+  /**
+   * The documents an upload is stored with: as sent; or, for an import artifact sent without a
+   * spec, the spec and metrics its manifest implies (as {@code aeserve import} would send them), so
+   * a client can register an exported model with the artifact alone.
+   */
+  public static Documents documents(String specJson, String metricsJson, byte[] artifact) {
+    if (!specJson.isEmpty() || !ImportArtifact.isImport(artifact)) {
+      return new Documents(specJson, metricsJson);
+    }
+    ImportManifest manifest = ImportArtifact.parse(artifact).manifest();
+    return new Documents(manifest.spec().toJson(), metricsJson.isEmpty() ? manifest.metricsJson() : metricsJson);
   }
 
   /** What an upload carries, parsed. */
