@@ -61,7 +61,7 @@ class Server:
             if (self.work / "server.out").read_text().count("aeserve demo is SERVING") > self.starts:
                 self.starts += 1
                 return time.monotonic() - t0
-            time.sleep(0.05)
+            time.sleep(0.05)  # a poll interval: the verdict is the SERVING line, the timeout a guard
         raise SystemExit("server did not serve within %.0f s" % timeout)
 
     starts = 0
@@ -182,7 +182,7 @@ def wait_registry(target, timeout=60):
                 c.list_models()
                 return time.monotonic() - t0
         except AeserveError:
-            time.sleep(0.05)
+            time.sleep(0.05)  # a poll interval; how long the registry took is the figure measured
     return None
 
 
@@ -197,7 +197,7 @@ def alias_flip_after(target, width, versions):
         while time.monotonic() - t0 < 10:
             if c.encode(Model("demo-ae", alias="chaos"), x).served_by.version == nxt:
                 return round((time.monotonic() - t0) * 1000, 1)
-            time.sleep(0.01)
+            time.sleep(0.01)  # a poll interval; the time to the move is the figure measured
     return None
 
 
@@ -205,17 +205,17 @@ def db_fault(server, kind, seconds, versions):
     """SIGKILL (the supervisor restarts Postgres) or SIGSTOP for `seconds`, under load."""
     before = registry_state(server.target)
     with Load(server.target, server.width) as load, RegistryProbe(server.target) as probe:
-        time.sleep(2)
+        time.sleep(2)  # the pause is the point: the load runs steadily before the fault
         pids = server.postgres_pids()
         t_fault = time.monotonic()
         if kind == "kill":
             # One SIGKILL; the server's supervisor starts Postgres again. The load runs on for `seconds`.
             os.kill(pids[0], signal.SIGKILL)
-            time.sleep(seconds)
+            time.sleep(seconds)  # the outage's length is the fault under test
         else:
             for p in pids:
                 os.kill(p, signal.SIGSTOP)
-            time.sleep(seconds)
+            time.sleep(seconds)  # the outage's length is the fault under test
             for p in pids:
                 os.kill(p, signal.SIGCONT)
         t_back = time.monotonic()
@@ -225,7 +225,7 @@ def db_fault(server, kind, seconds, versions):
             recovered = None if probe.first_failure is None else (
                 (probe.first_ok_after_failure or time.monotonic()) - t_fault)
         flip_ms = alias_flip_after(server.target, server.width, versions)
-        time.sleep(1)
+        time.sleep(1)  # the pause is the point: the load runs on after recovery, and must not fail
     after = registry_state(server.target)
     inference = dict(load.codes)
     return {"fault": f"postgres SIG{'STOP' if kind == 'stop' else 'KILL'} for {seconds} s",
@@ -251,7 +251,7 @@ def alias_flips(server, versions, flips):
 def server_kill(server):
     before = registry_state(server.target)
     with Load(server.target, server.width) as load:
-        time.sleep(2)
+        time.sleep(2)  # the pause is the point: the load runs steadily before the kill
         server.stop(signal.SIGKILL)
         t0 = time.monotonic()
         took = server.start()
@@ -264,11 +264,11 @@ def server_kill(server):
 def sigterm_drain(server):
     before = registry_state(server.target)
     with Load(server.target, server.width, deadline=10) as load:
-        time.sleep(2)
+        time.sleep(2)  # the pause is the point: calls are in flight when the signal comes
         mid = load.snapshot()
         server.proc.send_signal(signal.SIGTERM)
         server.proc.wait(60)
-        time.sleep(0.5)
+        time.sleep(0.5)  # the pause is the point: calls made after the port closed are counted too
         load.stop_flag.set()
     codes = dict(load.codes)
     # Calls started before the signal were in flight; after the port closes, new calls see UNAVAILABLE.
@@ -279,6 +279,8 @@ def sigterm_drain(server):
             "restart_serving_after_s": round(took, 2), "before": before, "after": registry_state(server.target)}
 
 
+# A client that stalls (sleeps) at one phase of an upload until chaos/run kills it there: the stall
+# is the fault under test.
 UPLOADER = r'''
 import sys, time, hashlib, grpc
 from aeserve.v1 import registry_pb2, registry_pb2_grpc
