@@ -63,6 +63,12 @@ class CalibrationEdgesTest {
     assertThat(Calibration.fromJson("{}")).isNull();
     assertThat(Calibration.fromJson("  ")).isNull();
     assertThatThrownBy(() -> Calibration.fromJson("null")).hasMessage("calibration must be a JSON object, found JSON null");
+    // A stored calibration whose fields break a rule fails with that rule, not with Jackson's words.
+    assertThatThrownBy(() -> Calibration.fromJson("{\"threshold\": 1, \"scoreKind\": \"mse\", \"method\": \"percentile\","
+        + " \"parameter\": 99, \"sampleCount\": 0}"))
+        .isInstanceOf(InvalidSpecException.class).hasMessageStartingWith("calibration sampleCount must be >= 1");
+    assertThatThrownBy(() -> Calibration.fromJson("{\"threshold\": ")).isInstanceOf(InvalidSpecException.class)
+        .hasMessageStartingWith("calibration is not valid JSON: ");
   }
 
   @Test
