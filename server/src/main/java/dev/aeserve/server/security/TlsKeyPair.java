@@ -31,6 +31,9 @@ public final class TlsKeyPair {
       leaf = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
     }
     PrivateKey key = privateKey(privateKey, leaf.getPublicKey().getAlgorithm());
+    if (key == null) {
+      return; // a key this check cannot read; building the server context reports what is wrong with it
+    }
     String algorithm = switch (key.getAlgorithm()) {
       case "RSA" -> "SHA256withRSA";
       case "EC" -> "SHA256withECDSA";
@@ -55,18 +58,19 @@ public final class TlsKeyPair {
     }
   }
 
-  private static PrivateKey privateKey(Path file, String algorithm) throws IOException, GeneralSecurityException {
+  /** The key of an unencrypted PKCS#8 PEM file, or null for anything else. */
+  private static PrivateKey privateKey(Path file, String algorithm) throws IOException {
     String pem = Files.readString(file, StandardCharsets.US_ASCII);
     int begin = pem.indexOf("-----BEGIN PRIVATE KEY-----");
     int end = pem.indexOf("-----END PRIVATE KEY-----");
     if (begin < 0 || end < begin) {
-      throw new GeneralSecurityException("not a PKCS#8 PEM private key (no BEGIN PRIVATE KEY block)");
+      return null;
     }
     String body = pem.substring(begin + "-----BEGIN PRIVATE KEY-----".length(), end).replaceAll("\\s", "");
     try {
       return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(Base64.getMimeDecoder().decode(body)));
-    } catch (IllegalArgumentException e) {
-      throw new GeneralSecurityException("the private key's PEM is not base64", e);
+    } catch (IllegalArgumentException | GeneralSecurityException e) {
+      return null;
     }
   }
 }
