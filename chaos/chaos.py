@@ -61,7 +61,7 @@ class Server:
             if (self.work / "server.out").read_text().count("aeserve demo is SERVING") > self.starts:
                 self.starts += 1
                 return time.monotonic() - t0
-            time.sleep(0.05)
+            time.sleep(0.05)  # a poll interval: the verdict is the SERVING line, the timeout a guard
         raise SystemExit("server did not serve within %.0f s" % timeout)
 
     starts = 0
@@ -182,7 +182,7 @@ def wait_registry(target, timeout=60):
                 c.list_models()
                 return time.monotonic() - t0
         except AeserveError:
-            time.sleep(0.05)
+            time.sleep(0.05)  # a poll interval; how long the registry took is the figure measured
     return None
 
 
@@ -197,7 +197,7 @@ def alias_flip_after(target, width, versions):
         while time.monotonic() - t0 < 10:
             if c.encode(Model("demo-ae", alias="chaos"), x).served_by.version == nxt:
                 return round((time.monotonic() - t0) * 1000, 1)
-            time.sleep(0.01)
+            time.sleep(0.01)  # a poll interval; the time to the move is the figure measured
     return None
 
 
@@ -214,7 +214,7 @@ def kill_postgres_for(server, seconds):
                 killed.add(pm)
         except (OSError, ValueError, IndexError):
             pass  # no postmaster.pid yet, or that process is already gone
-        time.sleep(0.02)
+        time.sleep(0.02)  # a poll interval: a new postmaster is killed within 20 ms of its pid file
     return len(killed)
 
 
@@ -223,7 +223,7 @@ def db_fault(server, kind, seconds, versions):
     then the supervisor (kill) or SIGCONT (stop) brings it back."""
     before = registry_state(server.target)
     with Load(server.target, server.width) as load, RegistryProbe(server.target) as probe:
-        time.sleep(2)
+        time.sleep(2)  # the pause is the point: the load runs steadily before the fault
         pids = server.postgres_pids()
         t_fault = time.monotonic()
         if kind == "kill":
@@ -231,13 +231,13 @@ def db_fault(server, kind, seconds, versions):
         else:
             for p in pids:
                 os.kill(p, signal.SIGSTOP)
-            time.sleep(seconds)
+            time.sleep(seconds)  # the outage's length is the fault under test
             for p in pids:
                 os.kill(p, signal.SIGCONT)
         # From the end of the fault (the last kill, or SIGCONT) to the registry's first answer.
         recovered = wait_registry(server.target)
         flip_ms = alias_flip_after(server.target, server.width, versions)
-        time.sleep(1)
+        time.sleep(1)  # the pause is the point: the load runs on after recovery, and must not fail
     after = registry_state(server.target)
     inference = dict(load.codes)
     row = {"fault": f"postgres {'hung (SIGSTOP)' if kind == 'stop' else 'dead (SIGKILL, again at each restart)'} for {seconds} s",
@@ -265,7 +265,7 @@ def alias_flips(server, versions, flips):
 def server_kill(server):
     before = registry_state(server.target)
     with Load(server.target, server.width) as load:
-        time.sleep(2)
+        time.sleep(2)  # the pause is the point: the load runs steadily before the kill
         server.stop(signal.SIGKILL)
         t0 = time.monotonic()
         took = server.start()
@@ -278,11 +278,11 @@ def server_kill(server):
 def sigterm_drain(server):
     before = registry_state(server.target)
     with Load(server.target, server.width, deadline=10) as load:
-        time.sleep(2)
+        time.sleep(2)  # the pause is the point: calls are in flight when the signal comes
         mid = load.snapshot()
         server.proc.send_signal(signal.SIGTERM)
         server.proc.wait(60)
-        time.sleep(0.5)
+        time.sleep(0.5)  # the pause is the point: calls made after the port closed are counted too
         load.stop_flag.set()
     codes = dict(load.codes)
     # Calls started before the signal were in flight; after the port closes, new calls see UNAVAILABLE.
@@ -293,6 +293,8 @@ def sigterm_drain(server):
             "restart_serving_after_s": round(took, 2), "before": before, "after": registry_state(server.target)}
 
 
+# A client that stalls (sleeps) at one phase of an upload until chaos/run kills it there: the stall
+# is the fault under test.
 UPLOADER = r'''
 import sys, time, hashlib, grpc
 from aeserve.v1 import registry_pb2, registry_pb2_grpc
@@ -347,7 +349,7 @@ def full_disk(server, disk, saved: Path):
     key = f"chaos-full-disk-{time.time_ns()}"
     filler = disk / "filler"
     with Load(server.target, server.width) as load:
-        time.sleep(1)
+        time.sleep(1)  # the pause is the point: the load runs steadily before the disk fills
         st = os.statvfs(disk)
         subprocess.run(["fallocate", "-l", str(st.f_bavail * st.f_frsize), str(filler)], check=True)
         fd = os.open(filler, os.O_WRONLY | os.O_APPEND)  # whatever fallocate left, unbuffered
@@ -377,10 +379,10 @@ def full_disk(server, disk, saved: Path):
                     version = c.upload_version("demo-ae", spec, weights, metrics_json=metrics,
                                                idempotency_key=key).version
                 except AeserveError:
-                    time.sleep(0.2)
+                    time.sleep(0.2)  # a poll interval while Postgres recovers from the full disk
             again = c.upload_version("demo-ae", spec, weights, metrics_json=metrics, idempotency_key=key).version
         upload_after_s = time.monotonic() - t_freed
-        time.sleep(1)
+        time.sleep(1)  # the pause is the point: the load runs on after recovery, and must not fail
     after = registry_state(server.target)
     new = [v for v in after["versions"] if v not in before["versions"]]
     inference = dict(load.codes)

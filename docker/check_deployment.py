@@ -511,63 +511,98 @@ def _image_user(user: str) -> Callable[[Bundle], None]:
     return mutate
 
 
-MUTATIONS: list[tuple[str, Callable[[Bundle], None], Callable[[Bundle], None]]] = [
+def _server_security(b: Bundle) -> dict:
+    return _server(b)["securityContext"]
+
+
+def _drop_instruction(image: str, instruction: str) -> Callable[[Bundle], None]:
+    def mutate(b: Bundle) -> None:
+        df = b.cpu_image if image == "cpu" else b.gpu_image
+        df.instructions[:] = [(i, a) for i, a in df.instructions if i != instruction]
+    return mutate
+
+
+# Each self-test breaks one promise and names the check that must catch it and a piece of the
+# message that check gives for that promise alone: a check that failed for another reason (a
+# different branch, a missing field) would otherwise count as catching it.
+MUTATIONS: list[tuple[str, Callable[[Bundle], None], Callable[[Bundle], None], str]] = [
     ("readiness asks another port", lambda b: _server(b)["readinessProbe"]["grpc"].update(port=50052),
-     check_probes_ask_grpc_health),
+     check_probes_ask_grpc_health, "readinessProbe asks port 50052"),
     ("liveness is an HTTP probe", lambda b: _server(b).update(livenessProbe={"httpGet": {"port": 9090}}),
-     check_probes_ask_grpc_health),
+     check_probes_ask_grpc_health, "livenessProbe must be a gRPC health probe"),
     ("liveness kills within the drain", lambda b: _server(b)["livenessProbe"].update(failureThreshold=1),
-     check_liveness_outlasts_drain),
+     check_liveness_outlasts_drain, "draining pods would be restarted"),
     ("no preStop hook", _drop(lambda b: _server(b)["lifecycle"], "preStop"),
-     check_grace_period_covers_prestop_and_drain),
+     check_grace_period_covers_prestop_and_drain, "no preStop hook"),
     ("grace period shorter than preStop + drain", _set(lambda b: pod_spec(b.deployment()),
                                                        "terminationGracePeriodSeconds", 20),
-     check_grace_period_covers_prestop_and_drain),
+     check_grace_period_covers_prestop_and_drain, "terminationGracePeriodSeconds 20"),
+    ("may run as root", lambda b: pod_spec(b.deployment())["securityContext"].pop("runAsNonRoot"),
+     check_pods_run_restricted, "runAsNonRoot must be true"),
     ("runs as another UID", lambda b: pod_spec(b.deployment())["securityContext"].update(runAsUser=1000),
-     check_pods_run_restricted),
+     check_pods_run_restricted, "runAsUser 1000 is not the image's user"),
+    ("no seccomp profile", lambda b: pod_spec(b.job())["securityContext"].pop("seccompProfile"),
+     check_pods_run_restricted, "seccompProfile must be RuntimeDefault"),
     ("migration may escalate", lambda b: pod_spec(b.job())["containers"][0]["securityContext"].update(
-        allowPrivilegeEscalation=True), check_pods_run_restricted),
-    ("read-only root without /tmp", _drop(lambda b: _server(b), "volumeMounts"), check_pods_run_restricted),
+        allowPrivilegeEscalation=True), check_pods_run_restricted, "allowPrivilegeEscalation must be false"),
+    ("capabilities kept", lambda b: _server_security(b).update(capabilities={"drop": ["NET_RAW"]}),
+     check_pods_run_restricted, "capabilities must drop ALL"),
+    ("read-only root without /tmp", _drop(lambda b: _server(b), "volumeMounts"), check_pods_run_restricted,
+     "read-only root file system without an emptyDir on /tmp"),
     ("memory limit equals the heap", lambda b: _server(b)["resources"]["limits"].update(memory="1Gi"),
-     check_resources_fit_heap_and_threads),
+     check_resources_fit_heap_and_threads, "memory limit 1024 MiB"),
     ("more OMP threads than CPUs", lambda b: b.config_data().update(OMP_NUM_THREADS="8"),
-     check_resources_fit_heap_and_threads),
+     check_resources_fit_heap_and_threads, "OMP_NUM_THREADS=8 must be between 1 and the CPU limit"),
     ("args use an undefined variable", _replace_arg("--engine=$(AESERVE_ENGINE)", "--engine=$(AESERVE_ENGIN)"),
-     check_references_resolve),
+     check_references_resolve, "AESERVE_ENGIN"),
     ("secret key missing", lambda b: b.one("Secret", "aeserve-db")["stringData"].pop("AESERVE_MIGRATE_DB_PASSWORD"),
-     check_references_resolve),
+     check_references_resolve, "AESERVE_MIGRATE_DB_PASSWORD"),
     ("Service has a cluster IP", lambda b: b.one("Service", "aeserve")["spec"].update(clusterIP="10.0.0.10"),
-     check_services_route_to_server_pods),
+     check_services_route_to_server_pods, "must be headless"),
     ("server listens on loopback", _replace_arg("--host=0.0.0.0", "--host=127.0.0.1"),
-     check_services_route_to_server_pods),
+     check_services_route_to_server_pods, "must listen on 0.0.0.0"),
     ("Service env vars injected", lambda b: pod_spec(b.deployment()).pop("enableServiceLinks"),
-     check_no_service_links),
+     check_no_service_links, "enableServiceLinks must be false"),
     ("Job pods look like servers", lambda b: pod_labels(b.job()).update({"app.kubernetes.io/component": "server"}),
-     check_migration_pods_get_no_traffic),
-    ("Job runs serve", lambda b: pod_spec(b.job())["containers"][0].update(args=["serve"]), check_migration_job),
+     check_migration_pods_get_no_traffic, "migration Job's pods"),
+    ("Job runs serve", lambda b: pod_spec(b.job())["containers"][0].update(args=["serve"]), check_migration_job,
+     "aeserve migrate --db-url"),
     ("Job uses another image", lambda b: pod_spec(b.job())["containers"][0].update(image="aeserve:old"),
-     check_migration_job),
+     check_migration_job, "migrates with aeserve:old"),
+    ("Job retries forever", _drop(lambda b: b.job()["spec"], "backoffLimit"), check_migration_job,
+     "the Job has no backoffLimit"),
     ("Deployment pins replicas", _set(lambda b: b.deployment()["spec"], "replicas", 3),
-     check_autoscaling_and_disruption),
+     check_autoscaling_and_disruption, "sets replicas"),
     ("PDB with a single replica", lambda b: b.one("HorizontalPodAutoscaler", "aeserve")["spec"].update(minReplicas=1),
-     check_autoscaling_and_disruption),
+     check_autoscaling_and_disruption, "a drain could take every replica"),
+    ("rolling update takes a serving pod first", lambda b: b.deployment()["spec"]["strategy"]["rollingUpdate"].update(
+        maxUnavailable=1), check_autoscaling_and_disruption, "rolling update must not take a serving pod away"),
     ("a real-looking password", lambda b: b.one("Secret", "aeserve-db")["stringData"].update(
-        AESERVE_DB_PASSWORD="hunter2"), check_secrets_are_placeholders),
+        AESERVE_DB_PASSWORD="hunter2"), check_secrets_are_placeholders, "AESERVE_DB_PASSWORD looks like a real value"),
     ("namespace not restricted", lambda b: b.one("Namespace")["metadata"]["labels"].pop(
-        "pod-security.kubernetes.io/enforce"), check_namespace_enforces_restricted),
+        "pod-security.kubernetes.io/enforce"), check_namespace_enforces_restricted, "restricted Pod Security"),
     ("aeserve does not wait for postgres", lambda b: b.compose["services"]["aeserve"].pop("depends_on"),
-     check_compose_wiring),
+     check_compose_wiring, "wait for postgres"),
     ("db-url names another host", _compose_arg("--db-url=jdbc:postgresql://postgres:5432/aeserve",
                                                "--db-url=jdbc:postgresql://localhost:5432/aeserve"),
-     check_compose_wiring),
+     check_compose_wiring, "does not name the postgres service's database"),
+    ("compose credentials differ", lambda b: b.compose["services"]["aeserve"]["environment"].update(
+        AESERVE_DB_PASSWORD="something-else"), check_compose_wiring, "database credentials differ"),
+    ("metrics port not published", lambda b: b.compose["services"]["aeserve"].update(
+        ports=[p for p in b.compose["services"]["aeserve"]["ports"] if p["target"] != METRICS_PORT]),
+     check_compose_wiring, "aeserve publishes"),
     ("Docker's default stop grace", lambda b: b.compose["services"]["aeserve"].pop("stop_grace_period"),
-     check_compose_wiring),
+     check_compose_wiring, "cuts the drain short"),
     ("Prometheus scrapes another port", _compose_arg("--metrics-port=9090", "--metrics-port=9100"),
-     check_prometheus_scrapes_aeserve),
-    ("GPU image runs as root", _image_user("root"), check_images),
-    ("DJL may go online", lambda b: b.cpu_image.instructions.append(("ENV", "DJL_OFFLINE=false")), check_images),
+     check_prometheus_scrapes_aeserve, "not aeserve:9100"),
+    ("GPU image runs as root", _image_user("root"), check_images, "numeric non-root UID"),
+    ("PID 1 is not tini", _drop_instruction("cpu", "ENTRYPOINT"), check_images, "PID 1 must be tini"),
+    ("DJL may go online", lambda b: b.cpu_image.instructions.append(("ENV", "DJL_OFFLINE=false")), check_images,
+     "DJL_OFFLINE must be true"),
+    ("ports not exposed", _drop_instruction("gpu", "EXPOSE"), check_images, "must EXPOSE 50051 and 9090"),
+    ("no HEALTHCHECK", _drop_instruction("cpu", "HEALTHCHECK"), check_images, "HEALTHCHECK must probe gRPC health"),
     ("GPU image computes on the CPU", lambda b: b.gpu_image.instructions.append(
-        ("CMD", '["serve", "--engine", "pytorch"]')), check_images),
+        ("CMD", '["serve", "--engine", "pytorch"]')), check_images, "--engine pytorch --devices gpu:N"),
 ]
 
 
@@ -639,13 +674,17 @@ def main() -> int:
             failed += 1
             print(f"FAIL  {check.__name__}: {problem}")
     if args.self_test:
-        for description, mutate, check in MUTATIONS:
+        for description, mutate, check, expected in MUTATIONS:
             broken = load(args)
             mutate(broken)
             caught, problem = run_check(check, broken)
-            if caught:
+            if caught and expected in problem:
                 passed += 1
                 print(f"ok    self-test: {description} -> {check.__name__}: {problem}")
+            elif caught:
+                failed += 1
+                print(f"FAIL  self-test: {check.__name__} failed for another reason on: {description}"
+                      f" (said {problem!r}, expected it to say {expected!r})")
             else:
                 failed += 1
                 print(f"FAIL  self-test: {check.__name__} did not catch: {description} ({problem or 'passed'})")

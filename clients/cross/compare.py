@@ -11,6 +11,9 @@ from pathlib import Path
 TOLERANCE = 1e-5
 NUMERIC = ["encode_latents", "reconstruct_outputs", "reconstruct_scores", "decode_outputs", "sample_samples"]
 EXACT = ["encode_version", "latent_fingerprint", "routing"]
+# Every client must write every one of these: two clients that both left a key out would
+# otherwise agree about nothing and pass.
+REQUIRED = NUMERIC + EXACT + ["recommend_items"]
 
 
 def max_difference(a, b) -> float:
@@ -42,6 +45,9 @@ def main(directory: str, clients: list[str]) -> int:
         print(("ok   " if ok else "FAIL ") + name + ("" if ok else ": " + detail))
         passed, failed = passed + ok, failed + (not ok)
 
+    for name, doc in docs.items():
+        missing = [k for k in REQUIRED if doc.get(k) in (None, [], {}, "")]
+        check(f"{name} wrote every result", not missing, f"missing or empty: {', '.join(missing)}")
     for other, doc in list(docs.items())[1:]:
         for key in NUMERIC:
             d = max_difference(ref.get(key), doc.get(key))

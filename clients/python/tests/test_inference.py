@@ -149,6 +149,40 @@ def test_a_per_call_timeout_is_a_deadline(client, ae_rows):
     assert e.value.code == grpc.StatusCode.DEADLINE_EXCEEDED
 
 
+def test_the_timeout_reaches_the_server_as_its_deadline():
+    # A 1 ms timeout fires in the client whatever the server does, so the test above cannot tell
+    # whether the deadline was sent. A server of our own records the deadline each call arrived with.
+    from concurrent import futures
+
+    from aeserve.v1 import autoencoder_pb2, common_pb2
+
+    seen = []
+
+    def encode(request, context):
+        seen.append(context.time_remaining())
+        return autoencoder_pb2.EncodeResponse(
+            served_by=common_pb2.ServedBy(model=request.model.name, version=1),
+            latents=common_pb2.Matrix(rows=1, cols=1, values=[0.5]))
+
+    handler = grpc.method_handlers_generic_handler("aeserve.v1.Autoencoder", {
+        "Encode": grpc.unary_unary_rpc_method_handler(
+            encode, request_deserializer=autoencoder_pb2.EncodeRequest.FromString,
+            response_serializer=autoencoder_pb2.EncodeResponse.SerializeToString)})
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+    server.add_generic_rpc_handlers((handler,))
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    try:
+        with AeserveClient(f"127.0.0.1:{port}", timeout=30) as own:
+            own.encode("m", [[1.0]])
+            own.encode("m", [[1.0]], timeout=2.5)
+    finally:
+        server.stop(None)
+    assert len(seen) == 2
+    assert 2.5 < seen[0] <= 30, f"the client's own 30 s deadline arrived as {seen[0]} s"
+    assert 0 < seen[1] <= 2.5, f"timeout=2.5 arrived as {seen[1]} s"
+
+
 def test_routing_key_is_sticky_across_the_split(client, ae_rows):
     traffic = client.get_traffic("demo-ae")
     assert len(traffic.primaries) == 2, "clients/test-all sets a 50/50 split on demo-ae before the suites run"

@@ -52,9 +52,9 @@ class RecommendCostTest {
       Timed<List<Recommendations>> call = timed(() -> recommender.recommend(users,
           new RecommendOptions(5, true, candidates, excluded)));
 
-      // Not a latency target (bench/ measures those): a guard against the quadratic merge, which
-      // took 41 s and 105 s for this one call with a single user. Linear, it takes 0.2 to 0.5 s on
-      // two idle cores and 1.5 s on two busy ones (seen in CI), so the bound sits far from both.
+      // Measured on two cores: the whole test, model load included, takes 0.2 to 0.5 s (was 41 s
+      // and 105 s for this one call with a single user). A regression guard with room for a busy
+      // machine, not a latency verdict: 10 s still catches the quadratic version four times over.
       assertThat(call.seconds()).as("seconds for Recommend").isLessThan(10.0);
       List<Recommendations> answers = call.value();
       assertThat(answers).hasSize(ComputeLimits.MAX_RECOMMEND_USERS);
@@ -103,7 +103,8 @@ class RecommendCostTest {
       candidates[i] = i % scores.length;
     }
     Timed<int[]> top = timed(() -> Ranking.topK(scores, ComputeLimits.MAX_K, null, candidates));
-    // A guard against a quadratic ranking (a million candidates would take minutes), not a target.
+    // Quadratic in a million candidates would be hours; linear is milliseconds. 10 s is a guard
+    // with room for a busy machine, not a latency verdict.
     assertThat(top.seconds()).isLessThan(10.0);
     assertThat(top.value()).hasSize(ComputeLimits.MAX_K).doesNotHaveDuplicates();
     assertThat(scores[top.value()[0]]).isEqualTo(999f);

@@ -84,7 +84,7 @@ final class RolloutCommands {
     @Parameters(index = "0", paramLabel = "NAME")
     String name;
 
-    @Parameters(index = "1..*", paramLabel = "VERSION=WEIGHT", description = "Primary arms; weights sum to 100.")
+    @Parameters(index = "1..*", arity = "1..*", paramLabel = "VERSION=WEIGHT", description = "Primary arms; weights sum to 100.")
     List<String> primaries;
 
     @Option(names = "--shadow", paramLabel = "VERSION=PERCENT", description = "Shadow arm and the share of calls copied to it.")

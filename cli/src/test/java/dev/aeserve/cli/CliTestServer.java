@@ -1,10 +1,12 @@
 package dev.aeserve.cli;
 
 import dev.aeserve.registry.Database;
+import dev.aeserve.registry.PostgresApiTokens;
 import dev.aeserve.registry.PostgresModelRegistry;
 import dev.aeserve.registry.testing.TestPostgres;
 import dev.aeserve.server.AeServer;
 import dev.aeserve.server.ServerConfig;
+import dev.aeserve.server.security.AuthMode;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -24,12 +26,30 @@ final class CliTestServer implements AutoCloseable {
     }
   }
 
-  private final Database database = TestPostgres.openFreshDatabase();
+  private final String databaseUrl = TestPostgres.freshDatabaseUrl();
+  private final Database database = Database.open(databaseUrl);
   private final PostgresModelRegistry registry = new PostgresModelRegistry(database);
-  private final AeServer server = AeServer.start(registry, ServerConfig.defaults().withPort(0).withPreload(false));
+  private final AeServer server;
+
+  /** A server as on loopback by default: without authentication. */
+  CliTestServer() {
+    this(AuthMode.AUTO);
+  }
+
+  /** A server with authentication as given; tokens live in its registry database ({@link #databaseUrl}). */
+  CliTestServer(AuthMode auth) {
+    ServerConfig config = ServerConfig.defaults().withPort(0).withPreload(false);
+    server = AeServer.start(registry, new PostgresApiTokens(database),
+        config.withSecurity(config.security().withAuth(auth)));
+  }
 
   String target() {
     return "127.0.0.1:" + server.port();
+  }
+
+  /** The JDBC URL of this server's registry database, for commands that take {@code --db-url}. */
+  String databaseUrl() {
+    return databaseUrl;
   }
 
   /** Runs the command line as given, capturing stdout and stderr. */

@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
@@ -67,6 +68,8 @@ class DrainTest {
       AutoencoderGrpc.newBlockingStub(channel).encode(request); // loads the version before the load starts
 
       AtomicBoolean stop = new AtomicBoolean();
+      // The signal goes once traffic is steady: 200 calls answered, however long that takes here.
+      CountDownLatch steady = new CountDownLatch(200);
       ConcurrentLinkedQueue<Outcome> outcomes = new ConcurrentLinkedQueue<>();
       List<Thread> callers = new ArrayList<>();
       for (int i = 0; i < 32; i++) {
@@ -81,8 +84,10 @@ class DrainTest {
               code = e.getStatus().getCode();
             }
             outcomes.add(new Outcome(sent, System.nanoTime(), code));
-            if (code != Status.Code.OK) {
-              sleepQuietly(20); // a refused caller should not spin
+            if (code == Status.Code.OK) {
+              steady.countDown();
+            } else {
+              sleepQuietly(20); // a back-off, not a verdict: a refused caller should not spin
             }
           }
         }, "drain-caller-" + i);
@@ -90,7 +95,7 @@ class DrainTest {
         callers.add(t);
         t.start();
       }
-      Thread.sleep(3_000);
+      assertThat(steady.await(120, TimeUnit.SECONDS)).as("200 calls answered before the signal").isTrue();
       long sigterm = System.nanoTime();
       server.destroy(); // SIGTERM
       boolean exited = server.waitFor(60, TimeUnit.SECONDS);

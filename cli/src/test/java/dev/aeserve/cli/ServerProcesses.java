@@ -43,7 +43,7 @@ final class ServerProcesses {
       } catch (RuntimeException notYet) {
         // still starting
       }
-      Thread.sleep(100);
+      Thread.sleep(100); // a poll interval; the verdict is SERVING, or the process dying, or the 90 s guard
     }
     throw new AssertionError("server did not reach SERVING within 90 s; log:\n" + Files.readString(log));
   }

@@ -36,7 +36,7 @@ class SupervisedEmbeddedDatabaseTest {
           if (System.nanoTime() > deadline) {
             throw new AssertionError("the embedded Postgres did not come back within 60 s", e);
           }
-          Thread.sleep(100);
+          Thread.sleep(100); // a poll interval; the verdict is the restart, the 60 s a guard against a hang
         }
       }
       assertEquals(1, db.restarts());

@@ -36,6 +36,7 @@ import dev.aeserve.server.runtime.UploadValidator;
 import dev.aeserve.server.security.AuthMode;
 import dev.aeserve.server.security.BearerAuthInterceptor;
 import dev.aeserve.server.security.TlsConfig;
+import dev.aeserve.server.security.TlsKeyPair;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptors;
@@ -227,12 +228,13 @@ public final class AeServer implements AutoCloseable {
 
   private static io.grpc.netty.shaded.io.netty.handler.ssl.SslContext sslContext(TlsConfig tls) {
     try {
+      TlsKeyPair.requireMatching(tls.certificateChain(), tls.privateKey());
       SslContextBuilder ssl = GrpcSslContexts.forServer(tls.certificateChain().toFile(), tls.privateKey().toFile());
       if (tls.mutual()) {
         ssl.trustManager(tls.clientCa().toFile()).clientAuth(ClientAuth.REQUIRE);
       }
       return ssl.build();
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | java.security.GeneralSecurityException | RuntimeException e) {
       throw new IllegalArgumentException("cannot use --tls-cert " + tls.certificateChain() + " with --tls-key "
           + tls.privateKey() + (tls.mutual() ? " and --tls-client-ca " + tls.clientCa() : "") + ": " + rootMessage(e)
           + "; give PEM files: the certificate chain, its PKCS#8 private key (openssl pkcs8 -topk8 -nocrypt converts"

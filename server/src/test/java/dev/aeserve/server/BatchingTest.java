@@ -89,28 +89,59 @@ class BatchingTest {
 
   @Test
   void aFullQueueRejectsAtOnceWithARetryHintAndDeadlinesExpireInTheQueue() throws Exception {
-    // Batches close only when 8 rows are waiting or after 10 s, and the queue holds 8 rows.
-    BatchPolicy tight = new BatchPolicy(8, Duration.ofSeconds(10), 8, List.of());
-    ServerConfig config = ServerConfig.defaults().withPort(0).withPreload(false)
+    // Batches close only when 8 rows are waiting or after 5 s, and the queue holds 8 rows.
+    BatchPolicy tight = new BatchPolicy(8, Duration.ofSeconds(5), 8, List.of());
+    ServerConfig config = ServerConfig.defaults().withPort(0).withPreload(false).withMetricsPort(0)
         .withBatching(BatchingConfig.of(BatchPolicy.defaults()).withOverride("tight-ae/encode", tight));
     try (ServerFixture f = ServerFixture.start(config)) {
       f.register("tight-ae", ServerFixture.tinyModel(WIDTH, 1));
       f.client.reconstruct(dev.aeserve.client.ModelSelector.model("tight-ae"), new float[1][WIDTH]); // loads it
-      var waiting = AutoencoderGrpc.newFutureStub(f.channel).withDeadlineAfter(300, TimeUnit.MILLISECONDS)
+      String labels = "model=\"tight-ae\",rpc=\"encode\",version=\"1\"";
+      // Five rows wait for the batch to fill; their deadline is far off, so they are still queued
+      // when the next call comes, however slow this machine is.
+      var waiting = AutoencoderGrpc.newFutureStub(f.channel).withDeadlineAfter(60, TimeUnit.SECONDS)
           .encode(encode("tight-ae", 5));
       assertThatThrownBy(() -> AutoencoderGrpc.newBlockingStub(f.channel).encode(encode("tight-ae", 5)))
           .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
             assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
-            assertThat(e.getStatus().getDescription()).contains("queue is full");
+            assertThat(e.getStatus().getDescription()).contains("queue is full (5 rows waiting, at most 8)");
             assertThat(e.getTrailers().get(StatusMapper.RETRY_PUSHBACK_MS)).matches("\\d+");
           });
-      assertThatThrownBy(() -> waiting.get(10, TimeUnit.SECONDS))
+      // One row whose deadline passes while it waits (the batch closes 5 s after the first five
+      // arrived): the caller gets DEADLINE_EXCEEDED and the engine never sees the row.
+      var expiring = AutoencoderGrpc.newFutureStub(f.channel).withDeadlineAfter(200, TimeUnit.MILLISECONDS)
+          .encode(encode("tight-ae", 1));
+      assertThatThrownBy(() -> expiring.get(30, TimeUnit.SECONDS))
           .isInstanceOf(ExecutionException.class)
           .satisfies(e -> assertThat(Status.fromThrowable(e.getCause()).getCode())
               .isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+      assertThat(waiting.get(30, TimeUnit.SECONDS).getLatents().getRows()).isEqualTo(5);
+      // The server's own counters: one batch of exactly the five live rows; the expired row was
+      // dropped from the queue, not computed.
+      String text = awaitMetric(f, "aeserve_batch_rows_count", labels, 0);
+      assertThat(metric(text, "aeserve_batch_rows_sum", labels)).isEqualTo(5);
+      assertThat(metric(text, "aeserve_requests_total", "code=\"OK\"," + labels)).isEqualTo(1);
       // Other RPCs of the same version have their own queue and still serve.
       assertThat(f.client.reconstruct(dev.aeserve.client.ModelSelector.model("tight-ae"), new float[2][WIDTH])
           .scores()).hasSize(2);
+    }
+  }
+
+  /**
+   * Scrapes the server's metrics until {@code name{labels}} exceeds {@code before} (the server has
+   * recorded it) and returns the scrape.
+   */
+  private static String awaitMetric(ServerFixture f, String name, String labels, double before) throws Exception {
+    long guard = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      String text = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + f.server.metricsPort() + "/metrics")).build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+      if (metric(text, name, labels) > before) {
+        return text;
+      }
+      assertThat(System.nanoTime() - guard).as(name + "{" + labels + "} never rose above " + before).isNegative();
+      Thread.sleep(20); // a poll interval, not a verdict: the verdict is the counter rising
     }
   }
 }

@@ -270,7 +270,7 @@ class FamiliesTest {
   }
 
   @Test
-  void recommendWithAHundredThousandUnknownCandidatesCostsUnderASecondOfServerTime() {
+  void recommendWithAHundredThousandUnknownCandidatesIsLinearNotQuadratic() {
     // Once quadratic in the unknown ids (41 s on autorec, 105 s on multvae); now linear.
     List<String> unknown = new ArrayList<>();
     for (int i = 0; i < 100_000; i++) {
@@ -283,8 +283,10 @@ class FamiliesTest {
       long start = System.nanoTime();
       RecommendResponse r = stub.recommend(req);
       long nanos = System.nanoTime() - start;
-      // The call's whole time, transport included, bounds the server's share of it.
-      assertThat(nanos).as(model + " call nanoseconds").isLessThan(1_000_000_000L);
+      // The call's whole time, transport included, bounds the server's share of it. A regression
+      // guard, not a latency verdict: the quadratic version took 41 s and 105 s, this one well under
+      // a second on an idle machine; 10 s leaves a busy one ten times the room and still catches it.
+      assertThat(nanos).as(model + " call nanoseconds").isLessThan(10_000_000_000L);
       assertThat(r.getUsers(0).getItemsList()).extracting(ScoredItem::getItemId).containsExactly(items.get(3));
       assertThat(r.getUsers(0).getUnknownItemCount()).isEqualTo(100_000);
       assertThat(r.getUsers(0).getUnknownItemsCount()).isEqualTo(100);

@@ -164,14 +164,14 @@ class ImportTest {
       assertThat(r.servedBy().engine()).isEqualTo("MXNet");
       assertThat(r.servedBy().route()).isEqualTo("split");
     }
-    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(120).toNanos();
     var comparison = f.client.compareShadow("mixed-ae");
     // Wait until all four sampled copies have ended (their latent distances are recorded last).
     while (comparison.getComparisonsCount() == 0 || comparison.getComparisons(0).getSampled() < 4
         || comparison.getComparisons(0).getSampled() != comparison.getComparisons(0).getCompleted()
             + comparison.getComparisons(0).getFailed() + comparison.getComparisons(0).getShed()) {
-      assertThat(System.nanoTime()).as("shadow comparisons within 30 s").isLessThan(deadline);
-      Thread.sleep(20);
+      assertThat(System.nanoTime()).as("shadow comparisons ended (a guard against a hang)").isLessThan(deadline);
+      Thread.sleep(20); // a poll interval; the verdict is every sampled copy having ended
       comparison = f.client.compareShadow("mixed-ae");
     }
     var c = comparison.getComparisons(0);

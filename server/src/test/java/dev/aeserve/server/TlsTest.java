@@ -1,6 +1,7 @@
 package dev.aeserve.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.aeserve.proto.v1.ListModelsRequest;
@@ -20,7 +21,6 @@ import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -139,6 +139,36 @@ class TlsTest {
     TlsConfig garbage = new TlsConfig(dir.resolve("garbage.pem"), dir.resolve("server.key"), null);
     assertThatThrownBy(() -> AeServer.checkTls(garbage)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("cannot use --tls-cert").hasMessageContaining("PEM");
-    assertThat(Files.exists(dir.resolve("server.pem"))).isTrue();
+    // The same check passes the files the other tests serve with, so it is the garbage it refused...
+    assertThatCode(() -> AeServer.checkTls(new TlsConfig(dir.resolve("server.pem"), dir.resolve("server.key"), null)))
+        .doesNotThrowAnyException();
+    // ...and a key that is not the certificate's is refused at the check, not at the first handshake.
+    TlsConfig mismatched = new TlsConfig(dir.resolve("server.pem"), dir.resolve("client.key"), null);
+    assertThatThrownBy(() -> AeServer.checkTls(mismatched)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("cannot use --tls-cert " + dir.resolve("server.pem"))
+        .hasMessageContaining("--tls-key " + dir.resolve("client.key"))
+        .hasMessageContaining("the private key does not belong to the certificate CN=localhost");
+  }
+
+  @Test
+  void aClientThatDoesNotTrustTheServersCaIsRefused() throws Exception {
+    // A second CA, unrelated to the one that signed the server's certificate.
+    Process p = new ProcessBuilder("bash", "-c", "openssl req -x509 -newkey rsa:2048 -nodes -keyout other.key"
+        + " -out other-ca.pem -days 2 -subj /CN=someone-else").directory(dir.toFile()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor()).as("openssl: " + out).isZero();
+    try (AeServer server = serve(new TlsConfig(dir.resolve("server.pem"), dir.resolve("server.key"), null), -1)) {
+      ManagedChannel untrusting = NettyChannelBuilder.forAddress("localhost", server.port())
+          .sslContext(GrpcSslContexts.forClient().trustManager(dir.resolve("other-ca.pem").toFile()).build()).build();
+      ManagedChannel trusting = tlsChannel(server.port(), false);
+      try {
+        assertThatThrownBy(() -> listModels(untrusting)).isInstanceOfSatisfying(StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+        assertThat(listModels(trusting)).isZero();
+      } finally {
+        untrusting.shutdownNow();
+        trusting.shutdownNow();
+      }
+    }
   }
 }

@@ -33,6 +33,8 @@ class AeserveClientChannelTest {
 
   private final String name = InProcessServerBuilder.generateName();
   private final List<String> tokens = new CopyOnWriteArrayList<>();
+  /** Milliseconds left of each call's deadline as the server saw it; -1 for a call without one. */
+  private final List<Long> deadlinesMillis = new CopyOnWriteArrayList<>();
   private Server server;
 
   /** Fails the first {@code failures} Encode calls with {@code code}, then answers from version 3. */
@@ -58,6 +60,8 @@ class AeserveClientChannelTest {
       public <Q, A> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, A> call, Metadata headers,
           io.grpc.ServerCallHandler<Q, A> next) {
         tokens.add(String.valueOf(headers.get(AUTHORIZATION)));
+        io.grpc.Deadline deadline = io.grpc.Context.current().getDeadline();
+        deadlinesMillis.add(deadline == null ? -1 : deadline.timeRemaining(java.util.concurrent.TimeUnit.MILLISECONDS));
         return Contexts.interceptCall(io.grpc.Context.current(), call, headers, next);
       }
     };
@@ -120,5 +124,22 @@ class AeserveClientChannelTest {
       client.withDeadline(Duration.ofSeconds(1)).encode(ModelSelector.model("m"), new float[][] {{1f}});
     }
     assertThat(tokens).containsExactly("Bearer s3cret", "Bearer s3cret");
+  }
+
+  @Test
+  void withDeadlineSendsThatDeadlineAndLeavesTheOriginalClientsAlone() throws Exception {
+    start(0, Status.OK);
+    try (AeserveClient client = builder().deadline(Duration.ofSeconds(30))
+        .build(InProcessChannelBuilder.forName(name).directExecutor())) {
+      client.encode(ModelSelector.model("m"), new float[][] {{1f}});
+      AeserveClient shortLived = client.withDeadline(Duration.ofMillis(1500));
+      shortLived.encode(ModelSelector.model("m"), new float[][] {{1f}});
+      client.encode(ModelSelector.model("m"), new float[][] {{1f}});
+    }
+    // What the server saw in the grpc-timeout header, less the moments the call took to arrive.
+    assertThat(deadlinesMillis).hasSize(3);
+    assertThat(deadlinesMillis.get(0)).as("the client's own deadline").isBetween(1_500L, 30_000L);
+    assertThat(deadlinesMillis.get(1)).as("withDeadline(1.5 s)").isBetween(1L, 1_500L);
+    assertThat(deadlinesMillis.get(2)).as("the original client, after withDeadline").isBetween(1_500L, 30_000L);
   }
 }

@@ -162,4 +162,100 @@ class BatchQueueTest {
     empty.offer(new Job<>(new Matrix(1, 1, new float[1]), 1, clock.nanos(), clock.nanos() + 1_000, () -> false));
     assertThat(empty.queuedRows()).isEqualTo(1);
   }
+
+  // The edges below were found by mutation testing (docs/testing.md): each test fails if one
+  // comparison moves by one or one sign flips.
+
+  @Test
+  void aDeadlineThatIsNowIsPassedAndTheMessageSaysHowLongItWaited() {
+    Job<Matrix, String> live = new Job<>(new Matrix(1, 1, new float[1]), 1, clock.nanos(),
+        clock.nanos() + Duration.ofMillis(10).toNanos(), () -> false);
+    Job<Matrix, String> due = new Job<>(new Matrix(1, 1, new float[1]), 1, clock.nanos(),
+        clock.nanos() + Duration.ofMillis(5).toNanos(), () -> false);
+    queue.offer(due);
+    queue.offer(live);
+    clock.advance(Duration.ofMillis(5));
+    assertThat(queue.takeBatch()).containsExactly(live);
+    assertThatThrownBy(() -> due.result().get()).isInstanceOf(ExecutionException.class)
+        .hasCauseInstanceOf(DeadlineExpiredException.class)
+        .hasMessageContaining("the deadline passed after 5000 µs in the queue; nothing was computed");
+    assertThat(live.result()).isNotDone();
+  }
+
+  @Test
+  void isEmptyAndQueuedRowsFollowWhatIsWaiting() {
+    assertThat(queue.policy()).isSameAs(policy);
+    assertThat(queue.isEmpty()).isTrue();
+    assertThat(queue.isReady()).as("an empty queue, however long ago it last ran").isFalse();
+    offer(3);
+    assertThat(queue.isEmpty()).isFalse();
+    assertThat(queue.queuedRows()).isEqualTo(3);
+    queue.takeBatch();
+    assertThat(queue.isEmpty()).isTrue();
+    assertThat(queue.queuedRows()).isZero();
+  }
+
+  @Test
+  void aDeadlineExactlyAsLongAsTheWorkAheadIsAdmittedAndOneNanosecondLessIsNot() {
+    offer(8);
+    long wait = Duration.ofMillis(1).toNanos(); // one batch of 8 rows ahead, at the starting 1 ms per batch
+    Job<Matrix, String> justInTime = new Job<>(new Matrix(1, 1, new float[1]), 1, clock.nanos(),
+        clock.nanos() + wait, () -> false);
+    queue.offer(justInTime);
+    Job<Matrix, String> tooTight = new Job<>(new Matrix(1, 1, new float[1]), 1, clock.nanos(),
+        clock.nanos() + wait + wait - 1, () -> false);
+    // 9 rows ahead now: two batches, 2 ms, and one nanosecond short of it.
+    assertThatThrownBy(() -> queue.offer(tooTight)).isInstanceOfSatisfying(QueueFullException.class,
+        e -> assertThat(e.getMessage()).isEqualTo("the 9 rows queued ahead take about 2000 µs, longer than the call's"
+            + " deadline allows; retry in about 2 ms"));
+  }
+
+  @Test
+  void thePreferredSizeIsTheLargestFilledExactlyByWholeRequests() {
+    BatchQueue<Matrix, String> preferring = new BatchQueue<>(new BatchPolicy(8, Duration.ofMillis(5), 20, List.of(4, 6)),
+        clock);
+    Job<Matrix, String> a = new Job<>(new Matrix(2, 1, new float[2]), 2, clock.nanos(), Job.NO_DEADLINE, () -> false);
+    Job<Matrix, String> b = new Job<>(new Matrix(2, 1, new float[2]), 2, clock.nanos(), Job.NO_DEADLINE, () -> false);
+    Job<Matrix, String> c = new Job<>(new Matrix(3, 1, new float[3]), 3, clock.nanos(), Job.NO_DEADLINE, () -> false);
+    preferring.offer(a);
+    preferring.offer(b);
+    preferring.offer(c);
+    // Prefixes of 2, 4 and 7 rows: 4 is the largest preferred size they fill exactly.
+    assertThat(preferring.takeBatch()).containsExactly(a, b);
+    assertThat(preferring.takeBatch()).containsExactly(c);
+
+    // With max rows queued (exactly 8) the maximum wins over the preferred 6.
+    for (int i = 0; i < 4; i++) {
+      preferring.offer(new Job<>(new Matrix(2, 1, new float[2]), 2, clock.nanos(), Job.NO_DEADLINE, () -> false));
+    }
+    assertThat(preferring.takeBatch()).hasSize(4);
+  }
+
+  @Test
+  void policyLimitsAcceptTheirEdgesAndRefuseOnePast() {
+    assertThat(new BatchPolicy(1, Duration.ZERO, 1, List.of(1)).maxBatchRows()).isOne();
+    assertThatThrownBy(() -> new BatchPolicy(0, Duration.ZERO, 1, List.of())).hasMessage("max_batch_rows must be >= 1, got 0");
+    assertThatThrownBy(() -> new BatchPolicy(4, Duration.ZERO, 3, List.of()))
+        .hasMessage("max_queue_rows (3) must be >= max_batch_rows (4)");
+    assertThat(new BatchPolicy(4, Duration.ZERO, 4, List.of(4)).preferredBatchRows()).containsExactly(4);
+    assertThatThrownBy(() -> new BatchPolicy(4, Duration.ZERO, 4, List.of(5)))
+        .hasMessage("preferred batch size 5 must be in [1, 4]");
+    assertThatThrownBy(() -> new BatchPolicy(4, Duration.ZERO, 4, List.of(0)))
+        .hasMessage("preferred batch size 0 must be in [1, 4]");
+    assertThat(BatchPolicy.unbatched()).isEqualTo(new BatchPolicy(1, Duration.ZERO, 8192, List.of()));
+    assertThat(BatchPolicy.defaults().withMaxQueueDelay(Duration.ofMillis(7)).maxQueueDelay()).isEqualTo(Duration.ofMillis(7));
+    assertThat(BatchPolicy.defaults().withMaxQueueRows(9000).maxQueueRows()).isEqualTo(9000);
+  }
+
+  @Test
+  void failAllFailsEveryWaitingRequestAndEmptiesTheQueue() {
+    Job<Matrix, String> a = offer(2);
+    Job<Matrix, String> b = offer(3);
+    queue.failAll(new IllegalStateException("stopped"));
+    assertThat(queue.isEmpty()).isTrue();
+    assertThat(queue.queuedRows()).isZero();
+    for (Job<Matrix, String> j : List.of(a, b)) {
+      assertThatThrownBy(() -> j.result().get()).hasCauseInstanceOf(IllegalStateException.class).hasMessageContaining("stopped");
+    }
+  }
 }

@@ -78,4 +78,33 @@ class BatchingConfigTest {
     assertThatThrownBy(() -> c.withPort(70000)).hasMessageContaining("port must be in");
     assertThat(c.withDevices(List.of(dev.aeserve.autoencoders.ComputeDevice.CPU)).devices()).hasSize(1);
   }
+
+  // Found by mutation testing (docs/testing.md): knobs an override leaves alone, and the edges.
+
+  @Test
+  void anOverrideChangesOnlyTheKnobsItNamesAndLaterOnesWin() {
+    BatchPolicy base = new BatchPolicy(8, Duration.ofMillis(5), 20, List.of(2));
+    assertThat(PolicyOverride.fromText("max_batch_rows=4").applyTo(base))
+        .isEqualTo(new BatchPolicy(4, Duration.ofMillis(5), 20, List.of(2)));
+    PolicyOverride first = PolicyOverride.fromText("max_queue_delay=7ms,max_queue_rows=99");
+    assertThat(first.then(PolicyOverride.fromText("max_batch_rows=3")).applyTo(base))
+        .isEqualTo(new BatchPolicy(3, Duration.ofMillis(7), 99, List.of(2)));
+    assertThat(first.then(PolicyOverride.fromText("max_queue_delay=1ms,preferred=4")).applyTo(base))
+        .isEqualTo(new BatchPolicy(8, Duration.ofMillis(1), 99, List.of(4)));
+  }
+
+  @Test
+  void anOverrideWithoutAModelNameIsRefused() {
+    assertThatThrownBy(() -> BatchingConfig.parseOverride(":max_batch_rows=4", BatchPolicy.defaults()))
+        .hasMessage("batch policy ':max_batch_rows=4' must look like MODEL[/RPC]:max_batch_rows=64,...");
+    assertThat(BatchingConfig.parseOverride("m:max_batch_rows=4", BatchPolicy.defaults()).getKey()).isEqualTo("m");
+  }
+
+  @Test
+  void aWrongJsonValueIsNamedByItsKind() {
+    var json = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
+    assertThat(PolicyOverride.kind(json.numberNode(1.5))).isEqualTo("number fraction");
+    assertThat(PolicyOverride.kind(json.numberNode(1L << 40))).isEqualTo("number integer out of range");
+    assertThat(PolicyOverride.kind(json.textNode("x"))).isEqualTo("string");
+  }
 }

@@ -161,12 +161,14 @@ class VersionSchedulerTest {
 
   @Test
   void closeRunsWhatIsQueuedThenRefusesNewWork() throws Exception {
+    CountDownLatch entered = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     BatchKernel<Matrix, Matrix> slow = new MatrixKernel() {
       @Override
       public Matrix run(Matrix batch) {
+        entered.countDown();
         try {
-          release.await(10, TimeUnit.SECONDS);
+          release.await(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }
@@ -174,18 +176,28 @@ class VersionSchedulerTest {
       }
     };
     VersionScheduler s = new VersionScheduler("drain:1", Ticker.SYSTEM, BatchObserver.NONE);
+    // One row per batch: the first request runs (and blocks), the second waits in the queue.
     s.register(ENCODE, new BatchPolicy(1, Duration.ZERO, 64, List.of()), slow);
     CompletableFuture<Matrix> first = s.submit(ENCODE, new Matrix(1, 1, new float[] {1}), Job.NO_DEADLINE, () -> false);
     CompletableFuture<Matrix> second = s.submit(ENCODE, new Matrix(1, 1, new float[] {2}), Job.NO_DEADLINE, () -> false);
-    Thread closer = new Thread(s::close);
+    assertThat(entered.await(30, TimeUnit.SECONDS)).as("the first batch started").isTrue();
+    Thread closer = new Thread(s::close, "closer");
     closer.start();
-    release.countDown();
-    closer.join(20_000);
-    assertThat(first.get(1, TimeUnit.SECONDS).data()).containsExactly(1f);
-    assertThat(second.get(1, TimeUnit.SECONDS).data()).containsExactly(2f);
+    // close() has stopped intake and waits for the runner (its only timed wait) while the second
+    // request is still queued: what runs from here on, close runs.
+    while (closer.getState() != Thread.State.TIMED_WAITING) {
+      assertThat(closer.isAlive()).as("close returned with a request still queued").isTrue();
+      Thread.onSpinWait();
+    }
+    assertThat(second).as("queued behind the blocked batch").isNotDone();
     org.assertj.core.api.Assertions.assertThatThrownBy(
         () -> s.submit(ENCODE, new Matrix(1, 1, new float[1]), Job.NO_DEADLINE, () -> false))
         .isInstanceOf(ServerUnavailableException.class);
+    release.countDown();
+    closer.join(30_000);
+    assertThat(closer.isAlive()).as("close returned").isFalse();
+    assertThat(first).isCompletedWithValueMatching(m -> m.data()[0] == 1f);
+    assertThat(second).as("queued before close, run by it").isCompletedWithValueMatching(m -> m.data()[0] == 2f);
   }
 
   @Test

@@ -97,6 +97,8 @@ class LoadUnloadTest {
   private static long directBytes() throws InterruptedException {
     for (int i = 0; i < 5; i++) {
       System.gc();
+      // The pause is the point: the cleaner thread frees buffers in its own time and offers no
+      // event to wait for. A late cleaner can only make the growth look larger, never hide a leak.
       Thread.sleep(100);
     }
     return ManagementFactory.getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class).stream()
