@@ -83,6 +83,14 @@ class ScopeMatrixTest {
       "aeserve.v1.Rollouts/Promote", TokenScope.REGISTRY_WRITE,
       "aeserve.v1.Rollouts/Rollback", TokenScope.REGISTRY_WRITE,
       "aeserve.v1.Rollouts/CompareShadow", TokenScope.REGISTRY_READ,
+      // The Open Inference Protocol: its liveness and readiness probes are open like health (what
+      // KServe and Triton deployments point their probes at); metadata and inference need infer.
+      "inference.GRPCInferenceService/ServerLive", null,
+      "inference.GRPCInferenceService/ServerReady", null,
+      "inference.GRPCInferenceService/ModelReady", TokenScope.INFER,
+      "inference.GRPCInferenceService/ServerMetadata", TokenScope.INFER,
+      "inference.GRPCInferenceService/ModelMetadata", TokenScope.INFER,
+      "inference.GRPCInferenceService/ModelInfer", TokenScope.INFER,
       "grpc.health.v1.Health/Check", null,
       "grpc.health.v1.Health/Watch", null,
       "grpc.reflection.v1.ServerReflection/ServerReflectionInfo", null);
