@@ -28,6 +28,7 @@ import java.util.Objects;
  * @param drainGrace on close, how long in-flight calls may take to finish before they are cancelled
  * @param maxConnectionAge close client connections (gracefully) after this long, so that clients
  *     balancing round-robin over a headless Service reconnect and find new replicas; null for never
+ * @param consolePort port of the web console (HTTP, on {@code host}); -1 for none, 0 for any free port
  */
 public record ServerConfig(
     String host,
@@ -44,7 +45,8 @@ public record ServerConfig(
     SecurityConfig security,
     Duration drainGrace,
     Duration maxConnectionAge,
-    long modelMemoryBudgetBytes) {
+    long modelMemoryBudgetBytes,
+    int consolePort) {
 
   public static final int DEFAULT_PORT = 50051;
 
@@ -89,6 +91,9 @@ public record ServerConfig(
       throw new IllegalArgumentException("model memory budget must be >= 0 bytes (0 for none), got "
           + modelMemoryBudgetBytes);
     }
+    if (consolePort < -1 || consolePort > 65535) {
+      throw new IllegalArgumentException("console port must be in [0, 65535] (or -1 for none), got " + consolePort);
+    }
     if (security.healthPort() >= 0 && security.tls() == null) {
       throw new IllegalArgumentException("--health-port is for TLS servers (probes that cannot speak TLS); without"
           + " TLS, probe the gRPC port");
@@ -98,7 +103,7 @@ public record ServerConfig(
   public static ServerConfig defaults() {
     return new ServerConfig("127.0.0.1", DEFAULT_PORT, EngineKind.MXNET, RequestLimits.DEFAULT_MAX_ROWS, 64 << 20, 1L << 30, true,
         BatchingConfig.of(BatchPolicy.defaults()), -1, List.of(ComputeDevice.CPU),
-        Duration.ofSeconds(30), SecurityConfig.defaults(), Duration.ofSeconds(10), null, 0);
+        Duration.ofSeconds(30), SecurityConfig.defaults(), Duration.ofSeconds(10), null, 0, -1);
   }
 
   public ServerConfig withPort(int p) {
@@ -191,6 +196,12 @@ public record ServerConfig(
     return c.build();
   }
 
+  public ServerConfig withConsolePort(int p) {
+    Copy c = new Copy(this);
+    c.consolePort = p;
+    return c.build();
+  }
+
   /** The fields of a config, to change one and build a new, validated config. */
   private static final class Copy {
     String host;
@@ -208,6 +219,7 @@ public record ServerConfig(
     Duration drainGrace;
     Duration maxConnectionAge;
     long modelMemoryBudgetBytes;
+    int consolePort;
 
     Copy(ServerConfig c) {
       host = c.host;
@@ -225,12 +237,13 @@ public record ServerConfig(
       drainGrace = c.drainGrace;
       maxConnectionAge = c.maxConnectionAge;
       modelMemoryBudgetBytes = c.modelMemoryBudgetBytes;
+      consolePort = c.consolePort;
     }
 
     ServerConfig build() {
       return new ServerConfig(host, port, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload,
           batching, metricsPort, devices, unloadGrace, security, drainGrace, maxConnectionAge,
-          modelMemoryBudgetBytes);
+          modelMemoryBudgetBytes, consolePort);
     }
   }
 
