@@ -77,14 +77,15 @@ final class Svg {
       s.append(String.format(Locale.ROOT,
           "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#d62728\" stroke-width=\"2\" stroke-dasharray=\"6 4\"/>",
           x, PAD - 6, x, HEIGHT - PAD));
-      text(s, x + 4, PAD - 10, "start", thresholdLabel);
+      boolean right = x > WIDTH / 2.0;
+      text(s, right ? x - 4 : x + 4, PAD - 10, right ? "end" : "start", thresholdLabel);
     }
     return s.append("</svg>").toString();
   }
 
   static String num(double v) {
-    if (v == 0) {
-      return "0";
+    if (v == Math.rint(v) && Math.abs(v) < 1e9) {
+      return Long.toString((long) v);
     }
     double a = Math.abs(v);
     return a >= 1e4 || a < 1e-3 ? String.format(Locale.ROOT, "%.2e", v) : String.format(Locale.ROOT, "%.4g", v);
