@@ -202,15 +202,20 @@ final class DemoCommand implements Runnable {
     String vae = names.get(Family.VAE);
     String dae = names.get(Family.DAE);
     String cvae = names.get(Family.CVAE);
+    // Pictures (--png) land beside the demo's inputs, inside its data directory.
+    Path pictures = inputs.get(Family.CONV_AE).getParent();
     List<String> cli = List.of(
         "models list",
         "versions list " + ae,
         "encode --model " + ae + "@production --input " + inputs.get(Family.AE),
-        "reconstruct --model " + names.get(Family.CONV_AE) + " --input " + inputs.get(Family.CONV_AE),
+        "reconstruct --model " + names.get(Family.CONV_AE) + " --input " + inputs.get(Family.CONV_AE)
+            + " --png " + pictures.resolve(names.get(Family.CONV_AE) + "-reconstructions.png"),
         "sample --model " + vae + " --count 4 --seed 7",
+        "sample --model " + vae + " --count 16 --seed 7 --png " + pictures.resolve(vae + "-samples.png"),
         "sample --model " + vae + " --interpolate-inputs " + endpoints + " --steps 5 --method slerp",
         "sample --model " + cvae + " --count 3 --condition 2 --seed 7",
-        "denoise --model " + dae + " --input " + inputs.get(Family.DAE) + " --gaussian 0.2 --corruption-seed 1 --clip 0,1",
+        "denoise --model " + dae + " --input " + inputs.get(Family.DAE) + " --gaussian 0.2 --corruption-seed 1 --clip 0,1"
+            + " --png " + pictures.resolve(dae + "-denoising.png"),
         "recommend --model " + names.get(Family.AUTOREC) + " --history " + history + " --k 10",
         "recommend --model " + names.get(Family.MULTVAE) + " --history " + ratings + " --k 5",
         "evaluate --model " + names.get(Family.MULTVAE) + " --ratings " + ratings
