@@ -169,6 +169,9 @@ class ConsoleTest {
     // ...through the lanes (a batch was computed), and not counted as client traffic.
     assertThat(metrics).containsPattern("aeserve_batch_rows_count\\{model=\"pictured\",rpc=\"reconstruct\",version=\"1\"} 1");
     assertThat(metrics).doesNotContain("aeserve_requests_total{code=\"OK\",model=\"pictured\"");
+    // Queue depth is exported (nothing waits once the answers are in), and the serving page reads it.
+    assertThat(metrics).containsPattern("aeserve_queue_rows\\{model=\"pictured\",rpc=\"reconstruct\",version=\"1\"} 0");
+    assertThat(page("/serving/figures")).contains("queued rows", "href=\"/models/pictured/versions/1\"");
   }
 
   @Test

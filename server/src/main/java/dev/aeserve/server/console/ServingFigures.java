@@ -11,8 +11,8 @@ import java.util.function.Supplier;
 /**
  * The serving figures per (model, version, RPC), read from the very text the Prometheus endpoint
  * serves, so that the console and a dashboard never disagree: calls by outcome, the request rate
- * since the previous reading, latency and queue-time percentiles from the histograms' buckets, and
- * rows per batch.
+ * since the previous reading, latency and queue-time percentiles from the histograms' buckets, rows
+ * per batch, and the rows queued now.
  */
 final class ServingFigures {
 
@@ -40,10 +40,11 @@ final class ServingFigures {
   /**
    * @param requestsPerSecond since the previous reading, or NaN on the first
    * @param refused calls answered with a code other than OK
+   * @param queuedRows rows waiting in the version's queues for this call now (queue depth)
    * @param batches batches computed; {@code meanBatchRows} their mean size (NaN when none)
    */
   record Row(Key key, Map<String, Double> byCode, double requests, double refused, double requestsPerSecond,
-      double p50, double p95, double p99, double queueP99, double batches, double meanBatchRows, double consoleCalls) {}
+      double p50, double p95, double p99, double queueP99, double batches, double meanBatchRows, double queuedRows, double consoleCalls) {}
 
   /** A parsed sample line: name, labels, value. */
   record Sample(String name, Map<String, String> labels, double value) {}
@@ -66,6 +67,7 @@ final class ServingFigures {
     Map<Key, TreeMap<Double, Double>> queue = new HashMap<>();
     Map<Key, double[]> batchRows = new HashMap<>();
     Map<Key, Double> console = new HashMap<>();
+    Map<Key, Double> queued = new HashMap<>();
     for (Sample s : samples) {
       Map<String, String> l = s.labels();
       if (!l.containsKey("model") || !l.containsKey("rpc")) {
@@ -79,6 +81,10 @@ final class ServingFigures {
         case "aeserve_queue_seconds_bucket" -> bucket(queue, k, l, s.value());
         case "aeserve_batch_rows_count" -> batchRows.computeIfAbsent(k, x -> new double[2])[0] += s.value();
         case "aeserve_batch_rows_sum" -> batchRows.computeIfAbsent(k, x -> new double[2])[1] += s.value();
+        case "aeserve_queue_rows" -> {
+          queued.merge(k, s.value(), Double::sum);
+          codes.computeIfAbsent(k, x -> new TreeMap<>());
+        }
         case "aeserve_console_requests_total" -> {
           console.merge(k, s.value(), Double::sum);
           codes.computeIfAbsent(k, x -> new TreeMap<>());
@@ -104,7 +110,7 @@ final class ServingFigures {
       double[] br = batchRows.getOrDefault(k, new double[2]);
       rows.add(new Row(k, e.getValue(), total, refused, rate, quantile(lat, 0.5), quantile(lat, 0.95),
           quantile(lat, 0.99), quantile(queue.getOrDefault(k, new TreeMap<>()), 0.99), br[0],
-          br[0] == 0 ? Double.NaN : br[1] / br[0], console.getOrDefault(k, 0.0)));
+          br[0] == 0 ? Double.NaN : br[1] / br[0], queued.getOrDefault(k, 0.0), console.getOrDefault(k, 0.0)));
     }
     previousTotals = totals;
     previousAt = now;

@@ -9,7 +9,7 @@ import java.util.function.Supplier;
 
 /**
  * Serving, live: per model, version and call, the request rate, latency percentiles, queue time,
- * batch sizes and refusals, from {@link ServingFigures} (the Prometheus endpoint's own numbers).
+ * batch sizes, queue depth and refusals, from {@link ServingFigures} (the Prometheus endpoint's own numbers).
  * The page fetches {@code /serving/figures} every two seconds and swaps the table in.
  */
 final class ServingPage {
@@ -27,7 +27,7 @@ final class ServingPage {
   String render() {
     return "<h1>Serving</h1><p class=\"muted\">Refreshed every " + REFRESH_MILLIS / 1000 + " s from the figures the "
         + "Prometheus endpoint serves (<code>aeserve_requests_total</code>, <code>aeserve_request_seconds</code>, "
-        + "<code>aeserve_queue_seconds</code>, <code>aeserve_batch_rows</code>); the console's own calls are counted "
+        + "<code>aeserve_queue_seconds</code>, <code>aeserve_batch_rows</code>, <code>aeserve_queue_rows</code>); the console's own calls are counted "
         + "apart (<code>aeserve_console_requests_total</code>).</p><div id=\"figures\">" + figures() + "</div>"
         + "<script>setInterval(function(){fetch('/serving/figures').then(function(r){return r.ok?r.text():null})"
         + ".then(function(h){if(h!==null){document.getElementById('figures').innerHTML=h;}})"
@@ -47,7 +47,7 @@ final class ServingPage {
           + "from <a href=\"/\">Models</a>.")).toString();
     }
     b.append("<table><tr><th>model</th><th>version</th><th>call</th><th>calls</th><th>per second</th>"
-        + "<th>p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>queue p99 ms</th><th>batches</th><th>rows per batch</th>"
+        + "<th>p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>queue p99 ms</th><th>batches</th><th>rows per batch</th><th>queued rows</th>"
         + "<th>refused</th><th>console calls</th></tr>");
     String lastModel = null;
     for (ServingFigures.Row r : rows) {
@@ -62,6 +62,7 @@ final class ServingPage {
           .append("</td><td class=\"n\">").append(ms(r.p99())).append("</td><td class=\"n\">").append(ms(r.queueP99()))
           .append("</td><td class=\"n\">").append(count(r.batches())).append("</td><td class=\"n\">")
           .append(Double.isNaN(r.meanBatchRows()) ? "–" : String.format(java.util.Locale.ROOT, "%.1f", r.meanBatchRows()))
+          .append("</td><td class=\"n\">").append(count(r.queuedRows()))
           .append("</td><td>").append(refused(r)).append("</td><td class=\"n\">").append(count(r.consoleCalls()))
           .append("</td></tr>");
     }

@@ -37,6 +37,7 @@ public final class ServingMetrics implements AutoCloseable {
   private final Histogram queueSeconds;
   private final Histogram computeSeconds;
   private final Histogram batchRows;
+  private final Gauge queuedRows;
   private final Histogram requestSeconds;
   private final Counter requests;
   private final Counter consoleRequests;
@@ -57,6 +58,9 @@ public final class ServingMetrics implements AutoCloseable {
     batchRows = Histogram.builder().name("aeserve_batch_rows")
         .help("Rows per batch sent to the engine").labelNames("model", "version", "rpc")
         .classicOnly().classicUpperBounds(ROW_BOUNDS).register(registry);
+    queuedRows = Gauge.builder().name("aeserve_queue_rows")
+        .help("Rows waiting in the batch queues (queue depth)").labelNames("model", "version", "rpc")
+        .register(registry);
     requestSeconds = Histogram.builder().name("aeserve_request_seconds")
         .help("End-to-end latency of a call inside the server").labelNames("model", "version", "rpc")
         .classicOnly().classicUpperBounds(LATENCY_BOUNDS).register(registry);
@@ -117,6 +121,13 @@ public final class ServingMetrics implements AutoCloseable {
       @Override
       public void onDequeued(Rpc rpc, long queueNanos) {
         queueSeconds.labelValues(model, v, label(rpc)).observe(queueNanos / 1e9);
+      }
+
+      @Override
+      public void onQueuedRows(Rpc rpc, int delta) {
+        if (delta != 0) {
+          queuedRows.labelValues(model, v, label(rpc)).inc(delta);
+        }
       }
 
       @Override
