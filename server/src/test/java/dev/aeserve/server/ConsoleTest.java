@@ -188,6 +188,11 @@ class ConsoleTest {
     HttpResponse<String> viaCookie = post("/models/pictured/rollback", "",
         "Cookie", "aeserve_console_token=" + reader);
     assertThat(viaCookie.statusCode()).isEqualTo(403);
+    // A form posted from another site is refused even with a token that could act.
+    String writer = tokens.create("release-bot", EnumSet.of(TokenScope.REGISTRY_WRITE)).secret();
+    HttpResponse<String> crossSite = post("/models/pictured/promote", "version=2", "Authorization",
+        "Bearer " + writer, "Origin", "http://elsewhere.example");
+    assertThat(crossSite.statusCode()).as(crossSite.body()).isEqualTo(403);
 
     assertThat(registry.traffic("pictured").orElseThrow().primaries()).singleElement()
         .satisfies(a -> assertThat(a.version()).isEqualTo(1));

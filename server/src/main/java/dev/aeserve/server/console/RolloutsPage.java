@@ -24,6 +24,8 @@ import java.util.stream.Collectors;
 final class RolloutsPage {
 
   static final int EVENTS = 50;
+  private static final java.time.format.DateTimeFormatter WHEN =
+      java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss'Z'").withZone(java.time.ZoneOffset.UTC);
 
   private final ModelRegistry registry;
   private final ShadowComparisons comparisons;
@@ -46,8 +48,31 @@ final class RolloutsPage {
       return b.append(Html.empty("No models are registered yet.", "Register one (<code>./aeserve train ... --register "
           + "NAME</code>) and its rollouts show here.")).toString();
     }
+    // Models being rolled out (a split, or shadow figures) in full; the others in one table.
+    List<Model> quiet = new java.util.ArrayList<>();
     for (Model m : models) {
-      b.append(model(m, canAct, authOn));
+      if (registry.traffic(m.name()).isPresent() || !comparisons.of(m.name()).isEmpty()) {
+        b.append(model(m, canAct, authOn));
+      } else {
+        quiet.add(m);
+      }
+    }
+    if (!quiet.isEmpty()) {
+      b.append("<h2>Models without a traffic split</h2><p class=\"muted\">Calls without a version go to the newest "
+          + "READY version. Promote a version, or set a split to send part of the traffic to a candidate.</p>"
+          + "<table><tr><th>model</th><th>route</th><th>aliases</th>").append(canAct ? "<th>change</th>" : "")
+          .append("</tr>");
+      for (Model m : quiet) {
+        List<ModelVersion> versions = registry.listVersions(m.name());
+        b.append("<tr id=\"").append(esc(m.name())).append("\"><td><a href=\"").append(Html.modelHref(m.name()))
+            .append("\">").append(esc(m.name())).append("</a></td><td>")
+            .append(ModelsPage.route(m.name(), versions, Optional.empty())).append("</td><td>")
+            .append(ModelsPage.aliasTags(m.name(), registry.listAliases(m.name()))).append("</td>")
+            .append(canAct ? "<td><details><summary>promote, split, alias</summary>"
+                + forms(m.name(), versions, false, authOn) + "</details></td>" : "")
+            .append("</tr>");
+      }
+      b.append("</table>");
     }
     b.append("<h2 id=\"audit\">Audit log</h2>").append(auditLog(Optional.empty()));
     return b.toString();
@@ -172,7 +197,7 @@ final class RolloutsPage {
     StringBuilder b = new StringBuilder("<table><tr><th>when</th><th>who</th><th>what</th><th>model</th>"
         + "<th>version</th><th>details</th></tr>");
     for (RegistryEvent e : events) {
-      b.append("<tr><td>").append(esc(e.at())).append("</td><td>").append(esc(e.actor())).append("</td><td>")
+      b.append("<tr><td class=\"mono\">").append(esc(WHEN.format(e.at()))).append("</td><td>").append(esc(e.actor())).append("</td><td>")
           .append(esc(e.action())).append("</td><td>")
           .append(e.model() == null ? "" : "<a href=\"" + Html.modelHref(e.model()) + "\">" + esc(e.model()) + "</a>")
           .append("</td><td class=\"n\">").append(e.version() == null ? "" : e.version())
