@@ -18,7 +18,6 @@ import dev.aeserve.server.InvalidRequestException;
 import dev.aeserve.server.inference.Answers;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -269,9 +268,5 @@ final class VersionPage {
     } catch (Exception e) {
       return json;
     }
-  }
-
-  static String lower(Enum<?> e) {
-    return e.name().toLowerCase(Locale.ROOT);
   }
 }
