@@ -54,9 +54,17 @@ while (queue.length > 0 && seen.size < MAX_PAGES) {
   if (response && response.status() !== 200) problems.push('status ' + response.status());
   // Every picture decoded, at a size of its own (a broken image has naturalWidth 0).
   const images = await page.$$eval('img', (imgs) => imgs.map((i) => ({
-    src: i.getAttribute('src'), complete: i.complete, w: i.naturalWidth, h: i.naturalHeight })));
+    src: i.getAttribute('src'), complete: i.complete, w: i.naturalWidth, h: i.naturalHeight,
+    ww: i.getAttribute('width'), wh: i.getAttribute('height') })));
   for (const img of images) {
-    if (!img.complete || img.w === 0 || img.h === 0) problems.push('picture did not decode: ' + img.src);
+    if (!img.complete || img.w === 0 || img.h === 0) {
+      problems.push('picture did not decode: ' + img.src);
+    } else if (img.ww === null || img.wh === null) {
+      problems.push('picture without the size the page expects: ' + img.src);
+    } else if (img.w !== Number(img.ww) || img.h !== Number(img.wh)) {
+      // The page says what size each grid is; the decoded picture must be exactly that.
+      problems.push(`picture is ${img.w}x${img.h}, the page expects ${img.ww}x${img.wh}: ${img.src}`);
+    }
   }
   if (new URL(url).pathname === '/serving') {
     // The live table is swapped in every 2 s: wait for one refresh, which must not log an error.
@@ -77,6 +85,39 @@ while (queue.length > 0 && seen.size < MAX_PAGES) {
   } else {
     failed++;
     console.log(`FAIL ${url}`);
+    for (const p of problems) console.log('   ' + p);
+  }
+  await page.close();
+}
+// With CONSOLE_CHECK_ACT=1 (a server made for the test: it changes routing), one promote through
+// the form of the first model with a split, as a person would: a real browser's POST, with its
+// Origin header, must be accepted, land back on the rollouts page and show in the audit log.
+if (process.env.CONSOLE_CHECK_ACT === '1') {
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push('console error: ' + m.text()); });
+  page.on('response', (r) => { if (r.status() >= 400) problems.push('HTTP ' + r.status() + ' for ' + r.url()); });
+  await page.goto(new URL('/rollouts', origin).href, { waitUntil: 'load' });
+  const form = page.locator('h2[id] ~ div form[action$="/promote"]').first();
+  if (await form.count() === 0) {
+    problems.push('no model with a split to promote on /rollouts');
+  } else {
+    const action = await form.getAttribute('action');
+    const version = await form.locator('select[name=version]').inputValue();
+    await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), form.locator('button').click()]);
+    if (new URL(page.url()).pathname !== '/rollouts') problems.push('the promote landed on ' + page.url());
+    const first = await page.locator('#audit + table tr:nth-child(2)').innerText().catch(() => '');
+    if (!first.includes('promote') || !first.includes(action.split('/')[2])) {
+      problems.push('the audit log does not start with the promote: ' + first.replace(/\s+/g, ' '));
+    }
+    await page.screenshot({ path: path.join(outDir, 'rollouts-after-promote.png'), fullPage: true });
+    if (problems.length === 0) console.log(`ok promote of v${version} through ${action}, audited: ${first.replace(/\s+/g, ' ')}`);
+  }
+  if (problems.length === 0) {
+    passed++;
+  } else {
+    failed++;
+    console.log('FAIL promote through the console');
     for (const p of problems) console.log('   ' + p);
   }
   await page.close();

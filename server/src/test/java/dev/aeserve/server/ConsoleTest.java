@@ -217,7 +217,7 @@ class ConsoleTest {
     assertThat(promote.statusCode()).as(promote.body()).isEqualTo(303);
     assertThat(promote.headers().firstValue("location")).hasValue("/rollouts#pictured");
 
-    assertThat(encodeServedBy(caller)).as("the version a gRPC call reaches after the console's promote").isEqualTo(2);
+    assertThat(awaitServedBy(caller, 2)).as("the version a gRPC call reaches after the console's promote").isEqualTo(2);
     assertThat(registry.resolveAlias("pictured", "production")).isEqualTo(2);
     RegistryEvent promoted = registry.events(Optional.of("pictured"), 1).get(0);
     assertThat(promoted.action()).isEqualTo("promote");
@@ -227,12 +227,26 @@ class ConsoleTest {
     // A bearer header works as well (scripts), and the rollback is audited the same way.
     HttpResponse<String> rollback = post("/models/pictured/rollback", "", "Authorization", "Bearer " + writer);
     assertThat(rollback.statusCode()).as(rollback.body()).isEqualTo(303);
-    assertThat(encodeServedBy(caller)).isEqualTo(1);
+    assertThat(awaitServedBy(caller, 1)).isEqualTo(1);
     assertThat(registry.events(Optional.of("pictured"), 1).get(0)).satisfies(e -> {
       assertThat(e.action()).isEqualTo("rollback");
       assertThat(e.actor()).isEqualTo("release-bot");
     });
     assertThat(page("/rollouts")).contains("release-bot", "rollback");
+  }
+
+  /**
+   * The version gRPC calls reach once the server has taken in the routing change: servers route
+   * from their last-known state, which the registry's change feed (LISTEN/NOTIFY) refreshes moments
+   * after the commit. Calls until {@code expected} serves or 10 seconds pass; returns the last.
+   */
+  private int awaitServedBy(String secret, int expected) {
+    long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    int served = encodeServedBy(secret);
+    while (served != expected && System.nanoTime() < until) {
+      served = encodeServedBy(secret);
+    }
+    return served;
   }
 
   private int encodeServedBy(String secret) {

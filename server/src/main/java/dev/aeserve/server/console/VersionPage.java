@@ -90,23 +90,26 @@ final class VersionPage {
       b.append("<div class=\"pics\">");
     }
     if (shape.isPresent() && examples.isPresent() && spec.family().serves(Rpc.RECONSTRUCT)) {
+      int k = Math.min(VersionPictures.SHOWN, examples.get().rows().rows());
       b.append(picture("Inputs (top) and reconstructions (bottom); anomalous ones framed in red",
-          base + "/reconstructions.png", reconstructionTable(v, examples.get())));
+          base + "/reconstructions.png", grid(shape.get(), k, 2), reconstructionTable(v, examples.get())));
     }
     if (shape.isPresent() && spec.family().serves(Rpc.SAMPLE)) {
       b.append(picture(SAMPLES + " samples from the prior (seed " + seed + ", temperature " + Svg.num(temperature) + ")",
           base + "/samples.png?seed=" + seed + "&amp;temperature=" + temperature,
+          grid(shape.get(), VersionPictures.SHOWN, SAMPLES / VersionPictures.SHOWN),
           "<form class=\"inline\" action=\"" + base + "\">seed <input type=\"number\" name=\"seed\" value=\""
               + seed + "\" style=\"width:6em\"> temperature <input type=\"text\" name=\"temperature\" value=\""
               + Svg.num(temperature) + "\" style=\"width:3em\"> <button>Draw again</button></form>"));
       if (examples.isPresent() && examples.get().rows().rows() >= 2) {
         b.append(picture("Interpolation between two held-out inputs (" + STEPS + " steps, slerp)",
-            base + "/interpolation.png", ""));
+            base + "/interpolation.png", grid(shape.get(), STEPS, 1), ""));
       }
     }
     if (shape.isPresent() && examples.isPresent() && spec.family().serves(Rpc.DENOISE)) {
       b.append(picture("Denoising: clean (top), corrupted with gaussian σ 0.3 (middle), denoised (bottom)",
-          base + "/denoising.png", ""));
+          base + "/denoising.png",
+          grid(shape.get(), Math.min(VersionPictures.SHOWN, examples.get().rows().rows()), 3), ""));
     }
     if (examples.isPresent()) {
       b.append(svg("Latent map: PCA of Encode outputs", base + "/latent-map.svg"));
@@ -207,9 +210,15 @@ final class VersionPage {
     return b.append("</table></div>").toString();
   }
 
-  private static String picture(String title, String src, String below) {
-    return "<div class=\"pic\"><h3>" + esc(title) + "</h3><img alt=\"" + esc(title) + "\" src=\"" + src + "\">"
-        + below + "</div>";
+  /** The size a grid of {@code columns} x {@code lines} tiles has, as img attributes (the browser check compares). */
+  private static String grid(ImageShape shape, int columns, int lines) {
+    ImageGrid g = VersionPictures.grid(shape);
+    return "width=\"" + g.width(columns) + "\" height=\"" + g.height(lines) + "\"";
+  }
+
+  private static String picture(String title, String src, String size, String below) {
+    return "<div class=\"pic\"><h3>" + esc(title) + "</h3><img alt=\"" + esc(title) + "\" " + size + " src=\"" + src
+        + "\">" + below + "</div>";
   }
 
   private static String svg(String title, String src) {
