@@ -90,7 +90,7 @@ final class Html {
     } else if (authOn) {
       b.append("read-only · <a href=\"/signin\">Sign in with a token</a> to change routing");
     } else {
-      b.append("authentication off: actions are recorded under the name you give");
+      b.append("authentication off: actions are recorded as console@your address");
     }
     b.append("</span></header><main>").append(body).append("</main></body></html>");
     return b.toString();
