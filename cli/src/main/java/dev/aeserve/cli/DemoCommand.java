@@ -55,6 +55,10 @@ final class DemoCommand implements Runnable {
   @Option(names = "--epochs", defaultValue = "5", description = "Training epochs on first start (default: ${DEFAULT-VALUE}).")
   int epochs;
 
+  @Option(names = "--console-port", defaultValue = "0", paramLabel = "PORT",
+      description = "Port of the web console; 0 picks a free one, -1 turns it off (default: ${DEFAULT-VALUE}).")
+  int consolePort;
+
   @Option(names = "--generated", description = "Train the image families on generated data even when Fashion-MNIST is installed.")
   boolean generated;
 
@@ -65,11 +69,17 @@ final class DemoCommand implements Runnable {
   public void run() {
     PrintStream out = System.out;
     ServerConfig config = ServeCommand.config("127.0.0.1", port, engine, 8192, true);
+    try {
+      config = config.withConsolePort(consolePort);
+    } catch (IllegalArgumentException e) {
+      throw new CliException(e.getMessage());
+    }
+    ServerConfig served = config;
     Optional<Path> fashion = generated ? Optional.empty() : fashionMnistTrainImages();
     // Inside the data directory, so that two demos with two --data-dir never share their files.
     Path demoDir = database.dataDirOrDefault().resolve("demo");
     try (RegistryBackend backend = RegistryBackend.open(database, System.err)) {
-      ServeCommand.runUntilShutdown(backend, config, () -> {
+      ServeCommand.runUntilShutdown(backend, served, server -> {
         String target = "127.0.0.1:" + port;
         try (AeserveClient client = AeserveClient.builder(target).actor("aeserve-demo").build()) {
           Ratings ratings = DemoModels.ratings();
@@ -77,7 +87,7 @@ final class DemoCommand implements Runnable {
           Map<Family, String> names = new TreeMap<>();
           Map<Family, Path> inputs = new TreeMap<>();
           for (DemoModels.DemoModel m : catalog) {
-            ensureRegistered(client, m, config.engine(), out);
+            ensureRegistered(client, m, served.engine(), out);
             names.put(m.family(), m.name());
             if (m.input() != null) {
               inputs.put(m.family(), write(demoDir.resolve(m.name() + ".csv"), m.input()));
@@ -88,6 +98,10 @@ final class DemoCommand implements Runnable {
           Path ratingsFile = writeRatings(demoDir.resolve("ratings.csv"), ratings);
           Path history = writeHistory(demoDir.resolve("history.csv"), ratings);
           printWelcome(out, client, target, names, inputs, endpoints, ratingsFile, history);
+          if (server.consolePort() >= 0) {
+            out.println("Console (pictures, rollouts, serving figures): " + ServeCommand.consoleAddress(served, server));
+            out.println();
+          }
         }
       });
     }
@@ -188,15 +202,20 @@ final class DemoCommand implements Runnable {
     String vae = names.get(Family.VAE);
     String dae = names.get(Family.DAE);
     String cvae = names.get(Family.CVAE);
+    // Pictures (--png) land beside the demo's inputs, inside its data directory.
+    Path pictures = inputs.get(Family.CONV_AE).getParent();
     List<String> cli = List.of(
         "models list",
         "versions list " + ae,
         "encode --model " + ae + "@production --input " + inputs.get(Family.AE),
-        "reconstruct --model " + names.get(Family.CONV_AE) + " --input " + inputs.get(Family.CONV_AE),
+        "reconstruct --model " + names.get(Family.CONV_AE) + " --input " + inputs.get(Family.CONV_AE)
+            + " --png " + pictures.resolve(names.get(Family.CONV_AE) + "-reconstructions.png"),
         "sample --model " + vae + " --count 4 --seed 7",
+        "sample --model " + vae + " --count 16 --seed 7 --png " + pictures.resolve(vae + "-samples.png"),
         "sample --model " + vae + " --interpolate-inputs " + endpoints + " --steps 5 --method slerp",
         "sample --model " + cvae + " --count 3 --condition 2 --seed 7",
-        "denoise --model " + dae + " --input " + inputs.get(Family.DAE) + " --gaussian 0.2 --corruption-seed 1 --clip 0,1",
+        "denoise --model " + dae + " --input " + inputs.get(Family.DAE) + " --gaussian 0.2 --corruption-seed 1 --clip 0,1"
+            + " --png " + pictures.resolve(dae + "-denoising.png"),
         "recommend --model " + names.get(Family.AUTOREC) + " --history " + history + " --k 10",
         "recommend --model " + names.get(Family.MULTVAE) + " --history " + ratings + " --k 5",
         "evaluate --model " + names.get(Family.MULTVAE) + " --ratings " + ratings

@@ -19,6 +19,9 @@ import picocli.CommandLine.Option;
 final class DenoiseCommand implements Runnable {
 
   @Mixin
+  PngOption png;
+
+  @Mixin
   InferenceCommands.Call call;
 
   @Option(names = "--gaussian", paramLabel = "SIGMA", defaultValue = "0", description = "Add gaussian noise of this sigma.")
@@ -55,7 +58,7 @@ final class DenoiseCommand implements Runnable {
         }
         c.setClipMin(clip.get(0)).setClipMax(clip.get(1));
       }
-      request.setCorruption(c);
+      request.setCorruption(c).setReturnCorrupted(png.wanted());
     } else if (corruptionSeed != null) {
       throw new CliException("--corruption-seed needs a corruption: --gaussian, --mask or --salt-pepper");
     }
@@ -72,7 +75,18 @@ final class DenoiseCommand implements Runnable {
         }
         System.err.println("# mean MSE of the output against the clean input " + Wire.format(sum / r.getCleanErrorsCount()));
       }
-      Csv.write(System.out, Wire.rows(r.getOutputs()));
+      float[][] denoised = Wire.rows(r.getOutputs());
+      if (png.wanted()) {
+        // Clean (as given), corrupted (when the server corrupted them), denoised: one column per row.
+        java.util.List<float[][]> groups = new java.util.ArrayList<>();
+        groups.add(rows);
+        if (r.hasCorrupted() && r.getCorrupted().getRows() > 0) {
+          groups.add(Wire.rows(r.getCorrupted()));
+        }
+        groups.add(denoised);
+        png.write(png.shape(client, r.getServedBy()), groups, null);
+      }
+      Csv.write(System.out, denoised);
     }
   }
 }

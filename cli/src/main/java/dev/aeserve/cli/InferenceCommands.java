@@ -113,16 +113,28 @@ final class InferenceCommands {
     @Option(names = "--outputs", description = "Append the reconstructed values to each row.")
     boolean outputs;
 
+    @Mixin
+    PngOption png;
+
     @Override
     public void run() {
       float[][] rows = Csv.read(call.input);
       try (AeserveClient client = call.server.connect()) {
         ReconstructResponse r = Wire.call(() -> client.inferenceStub().reconstruct(ReconstructRequest.newBuilder()
-            .setModel(Wire.ref(call.selector())).setInputs(Wire.matrix(rows)).setOmitOutputs(!outputs)
+            .setModel(Wire.ref(call.selector())).setInputs(Wire.matrix(rows)).setOmitOutputs(!outputs && !png.wanted())
             .setScoreKind(score.kind()).setCondition(Wire.condition(condition.labels())).build()));
         Wire.served(System.err, r.getServedBy());
         if (r.hasCalibration()) {
           System.err.println("# anomalous when score > " + r.getCalibration().getThreshold());
+        }
+        if (png.wanted()) {
+          // Inputs above their reconstructions; anomalous ones framed in red.
+          boolean[] flagged = new boolean[r.getAnomalousCount()];
+          for (int i = 0; i < flagged.length; i++) {
+            flagged[i] = r.getAnomalous(i);
+          }
+          png.write(png.shape(client, r.getServedBy()), java.util.List.of(rows, Wire.rows(r.getOutputs())),
+              flagged.length == 0 ? null : flagged);
         }
         float[][] reconstructed = outputs ? Wire.rows(r.getOutputs()) : null;
         StringBuilder line = new StringBuilder();

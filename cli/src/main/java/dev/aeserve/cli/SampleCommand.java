@@ -6,6 +6,7 @@ import dev.aeserve.proto.v1.InterpolationMethod;
 import dev.aeserve.proto.v1.SampleRequest;
 import dev.aeserve.proto.v1.SampleResponse;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -50,6 +51,9 @@ final class SampleCommand implements Runnable {
   @Mixin
   ServerOption server;
 
+  @Mixin
+  PngOption png;
+
   static final class Endpoints {
     @Option(names = "--interpolate-latents", paramLabel = "FILE.csv", description = "Two latent rows to walk between.")
     Path latents;
@@ -84,7 +88,11 @@ final class SampleCommand implements Runnable {
       SampleResponse r = Wire.call(() -> client.inferenceStub().sample(request.build()));
       Wire.served(System.err, r.getServedBy());
       System.err.println("# seed " + Long.toUnsignedString(r.getSeed()));
-      Csv.write(System.out, Wire.rows(r.getSamples()));
+      float[][] samples = Wire.rows(r.getSamples());
+      if (png.wanted()) {
+        png.write(png.shape(client, r.getServedBy()), List.<float[][]>of(samples), null);
+      }
+      Csv.write(System.out, samples);
     }
   }
 

@@ -39,6 +39,10 @@ final class ServeCommand implements Runnable {
       description = "Serve Prometheus metrics on this port at /metrics (default: off).")
   int metricsPort;
 
+  @Option(names = "--console-port", defaultValue = "-1", paramLabel = "PORT",
+      description = "Serve the web console (HTTP, on --host) on this port; 0 picks a free one (default: off).")
+  int consolePort;
+
   @Option(names = "--devices", split = ",", defaultValue = "cpu", paramLabel = "cpu|gpu:N",
       description = "Where each loaded version computes, one copy and runner per entry, e.g. gpu:0,gpu:1 "
           + "(GPUs need --engine pytorch; default: ${DEFAULT-VALUE}).")
@@ -114,6 +118,7 @@ final class ServeCommand implements Runnable {
     try {
       config = config(host, port, engine, maxRows, !noPreload).withBatching(batching.toConfig())
           .withMetricsPort(metricsPort)
+          .withConsolePort(consolePort)
           .withDevices(devices.stream().map(ComputeDevice::parse).toList())
           .withUnloadGrace(BatchingConfig.parseDuration(unloadGrace))
           .withMaxConnectionAge(maxConnectionAge == null ? null : BatchingConfig.parseDuration(maxConnectionAge))
@@ -135,7 +140,7 @@ final class ServeCommand implements Runnable {
       }
     }
     try (RegistryBackend backend = RegistryBackend.open(database, System.err)) {
-      runUntilShutdown(backend, config, () -> {});
+      runUntilShutdown(backend, config, server -> {});
     }
   }
 
@@ -148,6 +153,13 @@ final class ServeCommand implements Runnable {
     }
     TlsConfig tls = tlsCert == null ? null : new TlsConfig(tlsCert, tlsKey, tlsClientCa);
     return new SecurityConfig(AuthMode.parse(auth), tls, healthPort);
+  }
+
+  /** The console's address as a browser on this machine opens it. */
+  static String consoleAddress(ServerConfig config, AeServer server) {
+    String host = config.host().equals("0.0.0.0") || config.host().equals("::") ? "127.0.0.1" : config.host();
+    return "http://" + (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host) + ":"
+        + server.consolePort() + "/";
   }
 
   static ServerConfig config(String host, int port, String engine, int maxRows, boolean preload) {
@@ -169,7 +181,7 @@ final class ServeCommand implements Runnable {
    * rather than left to shutdown hooks (which would make the exit status 143); a hook still
    * drains when the JVM exits for any other reason.
    */
-  static void runUntilShutdown(RegistryBackend backend, ServerConfig config, Runnable onStarted) {
+  static void runUntilShutdown(RegistryBackend backend, ServerConfig config, java.util.function.Consumer<AeServer> onStarted) {
     AeServer server;
     try {
       server = AeServer.start(backend.registry(), config.authEnabled() ? backend.tokens() : null, config);
@@ -193,8 +205,9 @@ final class ServeCommand implements Runnable {
         + (config.authEnabled() ? ", bearer tokens required" : "") + ")"
         + (server.healthPort() >= 0 ? "; plaintext health on :" + server.healthPort() : "")
         + (server.metricsPort() >= 0 ? "; metrics on :" + server.metricsPort() + "/metrics" : "")
+        + (server.consolePort() >= 0 ? "; console on " + consoleAddress(config, server) : "")
         + "; Ctrl-C to stop");
-    onStarted.run();
+    onStarted.accept(server);
     try {
       stopRequested.await();
     } catch (InterruptedException e) {

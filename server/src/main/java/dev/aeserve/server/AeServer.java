@@ -9,6 +9,7 @@ import dev.aeserve.registry.Model;
 import dev.aeserve.registry.ApiTokens;
 import dev.aeserve.registry.ModelRegistry;
 import dev.aeserve.server.batching.Ticker;
+import dev.aeserve.server.console.Console;
 import dev.aeserve.server.grpc.Actor;
 import dev.aeserve.server.grpc.AutoencoderService;
 import dev.aeserve.server.grpc.DeadlineBoundRegistry;
@@ -35,6 +36,7 @@ import dev.aeserve.server.runtime.ModelRuntime;
 import dev.aeserve.server.runtime.UploadValidator;
 import dev.aeserve.server.security.AuthMode;
 import dev.aeserve.server.security.BearerAuthInterceptor;
+import dev.aeserve.server.security.BearerTokens;
 import dev.aeserve.server.security.TlsConfig;
 import dev.aeserve.server.security.TlsKeyPair;
 import io.grpc.Server;
@@ -89,7 +91,9 @@ public final class AeServer implements AutoCloseable {
   private final RequestLog requestLog = new RequestLog(Ticker.SYSTEM);
   private final Duration drainGrace;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final Console.Services consoleServices;
   private Server healthServer;
+  private Console console;
   private int metricsPort = -1;
 
   private AeServer(ServerBuilder<?> builder, ModelRegistry database, ApiTokens tokens, ServerConfig config) {
@@ -111,6 +115,8 @@ public final class AeServer implements AutoCloseable {
     this.inference = new Inference(resolver, runtime, admission, shadows, gates);
     this.lifecycle = new VersionLifecycle(registry, runtime, config.unloadGrace());
     Rollouts rollouts = new Rollouts(registry, new VersionWarmup(registry, runtime));
+    this.consoleServices = new Console.Services(registry, inference, metrics, rollouts, comparisons, gates,
+        runtime::loaded, config.authEnabled() && tokens != null ? new BearerTokens(tokens) : null);
     if (config.authEnabled()) {
       if (tokens == null) {
         throw new IllegalArgumentException("authentication is on but the server was given no token store");
@@ -187,6 +193,14 @@ public final class AeServer implements AutoCloseable {
     }
     if (config.metricsPort() >= 0) {
       s.metricsPort = s.metrics.serve(config.metricsPort());
+    }
+    if (config.consolePort() >= 0) {
+      try {
+        s.console = Console.start(config.host(), config.consolePort(), s.consoleServices);
+      } catch (UncheckedIOException e) {
+        s.close();
+        throw e;
+      }
     }
     if (config.preload()) {
       s.preload();
@@ -304,6 +318,11 @@ public final class AeServer implements AutoCloseable {
     return metricsPort;
   }
 
+  /** Port of the web console, or -1 when it is off. */
+  public int consolePort() {
+    return console == null ? -1 : console.port();
+  }
+
   public ServingMetrics metrics() {
     return metrics;
   }
@@ -353,6 +372,9 @@ public final class AeServer implements AutoCloseable {
     }
     if (healthServer != null) {
       healthServer.shutdownNow();
+    }
+    if (console != null) {
+      console.close();
     }
     log.info("drained; unloading models");
     lifecycle.close();

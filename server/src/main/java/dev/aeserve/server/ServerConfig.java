@@ -31,6 +31,7 @@ import java.util.Objects;
  * @param modelMemoryBudgetBytes the most the loaded versions' weights may take together; 0 for no budget
  * @param registryCallBudget a registry call answers within this or the caller's deadline, whichever is
  *     shorter (UNAVAILABLE when the database is down or hangs)
+ * @param consolePort port of the web console (HTTP, on {@code host}); -1 for none, 0 for any free port
  */
 public record ServerConfig(
     String host,
@@ -48,7 +49,8 @@ public record ServerConfig(
     Duration drainGrace,
     Duration maxConnectionAge,
     long modelMemoryBudgetBytes,
-    Duration registryCallBudget) {
+    Duration registryCallBudget,
+    int consolePort) {
 
   public static final int DEFAULT_PORT = 50051;
 
@@ -104,6 +106,9 @@ public record ServerConfig(
       throw new IllegalArgumentException("registry call budget must be at least 100 ms, got "
           + registryCallBudget.toMillis() + " ms");
     }
+    if (consolePort < -1 || consolePort > 65535) {
+      throw new IllegalArgumentException("console port must be in [0, 65535] (or -1 for none), got " + consolePort);
+    }
     if (security.healthPort() >= 0 && security.tls() == null) {
       throw new IllegalArgumentException("--health-port is for TLS servers (probes that cannot speak TLS); without"
           + " TLS, probe the gRPC port");
@@ -113,7 +118,7 @@ public record ServerConfig(
   public static ServerConfig defaults() {
     return new ServerConfig("127.0.0.1", DEFAULT_PORT, EngineKind.MXNET, RequestLimits.DEFAULT_MAX_ROWS, 64 << 20, 1L << 30, true,
         BatchingConfig.of(BatchPolicy.defaults()), -1, List.of(ComputeDevice.CPU),
-        Duration.ofSeconds(30), SecurityConfig.defaults(), Duration.ofSeconds(10), null, 0, DEFAULT_REGISTRY_CALL_BUDGET);
+        Duration.ofSeconds(30), SecurityConfig.defaults(), Duration.ofSeconds(10), null, 0, DEFAULT_REGISTRY_CALL_BUDGET, -1);
   }
 
   public ServerConfig withPort(int p) {
@@ -212,6 +217,12 @@ public record ServerConfig(
     return c.build();
   }
 
+  public ServerConfig withConsolePort(int p) {
+    Copy c = new Copy(this);
+    c.consolePort = p;
+    return c.build();
+  }
+
   /** The fields of a config, to change one and build a new, validated config. */
   private static final class Copy {
     String host;
@@ -230,6 +241,7 @@ public record ServerConfig(
     Duration maxConnectionAge;
     long modelMemoryBudgetBytes;
     Duration registryCallBudget;
+    int consolePort;
 
     Copy(ServerConfig c) {
       host = c.host;
@@ -248,12 +260,13 @@ public record ServerConfig(
       maxConnectionAge = c.maxConnectionAge;
       modelMemoryBudgetBytes = c.modelMemoryBudgetBytes;
       registryCallBudget = c.registryCallBudget;
+      consolePort = c.consolePort;
     }
 
     ServerConfig build() {
       return new ServerConfig(host, port, engine, maxRowsPerRequest, maxMessageBytes, maxArtifactBytes, preload,
           batching, metricsPort, devices, unloadGrace, security, drainGrace, maxConnectionAge,
-          modelMemoryBudgetBytes, registryCallBudget);
+          modelMemoryBudgetBytes, registryCallBudget, consolePort);
     }
   }
 

@@ -106,7 +106,9 @@ public final class VersionScheduler implements AutoCloseable {
         throw new IllegalStateException("no lane '" + lane + "' on " + name);
       }
       Job<I, O> job = new Job<>(input, l.kernel.rows(input), ticker.nanos(), deadlineNanos, cancelled);
+      int before = l.queue.queuedRows();
       l.queue.offer(job);
+      observer.onQueuedRows(l.rpc, l.queue.queuedRows() - before);
       changed.signal();
       return job.result();
     } finally {
@@ -145,7 +147,9 @@ public final class VersionScheduler implements AutoCloseable {
           }
           lane = nextReady();
         }
+        int before = lane.queue.queuedRows();
         batch = lane.queue.takeBatch();
+        observer.onQueuedRows(lane.rpc, lane.queue.queuedRows() - before);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         failEverything(new ServerUnavailableException("model " + name + " was stopped"));
@@ -244,7 +248,11 @@ public final class VersionScheduler implements AutoCloseable {
   private void failEverything(RuntimeException failure) {
     lock.lock();
     try {
-      lanes.values().forEach(l -> l.queue.failAll(failure));
+      lanes.values().forEach(l -> {
+        int before = l.queue.queuedRows();
+        l.queue.failAll(failure);
+        observer.onQueuedRows(l.rpc, l.queue.queuedRows() - before);
+      });
     } finally {
       lock.unlock();
     }

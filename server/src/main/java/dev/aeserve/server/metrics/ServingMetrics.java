@@ -58,8 +58,11 @@ public final class ServingMetrics implements AutoCloseable {
   private final Histogram queueSeconds;
   private final Histogram computeSeconds;
   private final Histogram batchRows;
+  private final Gauge queuedRows;
   private final Histogram requestSeconds;
   private final Counter requests;
+  private final Counter consoleRequests;
+  private final Histogram consoleRequestSeconds;
   private final Counter modelLookups;
   private final Counter evictions;
   private final Histogram modelLoadSeconds;
@@ -76,11 +79,22 @@ public final class ServingMetrics implements AutoCloseable {
     batchRows = Histogram.builder().name("aeserve_batch_rows")
         .help("Rows per batch sent to the engine").labelNames("model", "version", "rpc")
         .classicOnly().classicUpperBounds(ROW_BOUNDS).register(registry);
+    queuedRows = Gauge.builder().name("aeserve_queue_rows")
+        .help("Rows waiting in the batch queues (queue depth)").labelNames("model", "version", "rpc")
+        .register(registry);
     requestSeconds = Histogram.builder().name("aeserve_request_seconds")
         .help("End-to-end latency of a call inside the server").labelNames("model", "version", "rpc", "protocol")
         .classicOnly().classicUpperBounds(LATENCY_BOUNDS).register(registry);
     requests = Counter.builder().name("aeserve_requests_total")
         .help("Calls by outcome").labelNames("model", "version", "rpc", "protocol", "code").register(registry);
+    // The console's own calls (its pictures) go through the same lanes, so the batch histograms
+    // include them; their outcomes are counted apart, so that client traffic stays what clients sent.
+    consoleRequests = Counter.builder().name("aeserve_console_requests_total")
+        .help("Calls the web console made to draw its pictures, by outcome").labelNames("model", "version", "rpc", "code")
+        .register(registry);
+    consoleRequestSeconds = Histogram.builder().name("aeserve_console_request_seconds")
+        .help("End-to-end latency of the console's own calls inside the server").labelNames("model", "version", "rpc")
+        .classicOnly().classicUpperBounds(LATENCY_BOUNDS).register(registry);
     modelLookups = Counter.builder().name("aeserve_model_lookups_total")
         .help("Calls that found their version loaded (hit) or had to load or wait for its load (miss)")
         .labelNames("result").register(registry);
@@ -131,6 +145,13 @@ public final class ServingMetrics implements AutoCloseable {
       }
 
       @Override
+      public void onQueuedRows(Rpc rpc, int delta) {
+        if (delta != 0) {
+          queuedRows.labelValues(model, v, label(rpc)).inc(delta);
+        }
+      }
+
+      @Override
       public void onBatch(Rpc rpc, int requestCount, int rows, long computeNanos) {
         computeSeconds.labelValues(model, v, label(rpc)).observe(computeNanos / 1e9);
         batchRows.labelValues(model, v, label(rpc)).observe(rows);
@@ -151,6 +172,14 @@ public final class ServingMetrics implements AutoCloseable {
     String version = served == null ? UNRESOLVED : Integer.toString(served.version());
     requests.labelValues(model, version, label(rpc), protocol.label(), code).inc();
     requestSeconds.labelValues(model, version, label(rpc), protocol.label()).observe(nanos / 1e9);
+  }
+
+  /** One call the console made for its pictures, labelled like {@link #recordRequest}. */
+  public void recordConsoleRequest(ModelVersion served, Rpc rpc, String code, long nanos) {
+    String model = served == null ? UNRESOLVED : served.model();
+    String version = served == null ? UNRESOLVED : Integer.toString(served.version());
+    consoleRequests.labelValues(model, version, label(rpc), code).inc();
+    consoleRequestSeconds.labelValues(model, version, label(rpc)).observe(nanos / 1e9);
   }
 
   /** Serves {@code /metrics} on the given port (0 picks one); returns the port. */

@@ -30,6 +30,11 @@ final class DifferenceStats {
     sum += value;
   }
 
+  /** The reservoir's values (every value while fewer than {@link #RESERVOIR} were added), for a histogram. */
+  synchronized double[] values() {
+    return Arrays.copyOf(sample, (int) Math.min(count, RESERVOIR));
+  }
+
   synchronized DifferenceStatsView summary() {
     if (count == 0) {
       return new DifferenceStatsView(0, 0, 0, 0);

@@ -41,6 +41,15 @@ public final class ShadowComparisons {
         .computeIfAbsent(primary + "/" + shadow, k -> new Pair(primary, shadow));
   }
 
+  /**
+   * The reconstruction-error differences (shadow minus primary) recorded for one pair, a uniform
+   * sample when there were many; empty when the pair has none.
+   */
+  public double[] errorDifferences(String model, int primary, int shadow) {
+    Pair p = byModel.getOrDefault(model, Map.of()).get(primary + "/" + shadow);
+    return p == null ? new double[0] : p.errorDifference.values();
+  }
+
   public List<Comparison> of(String model) {
     List<Comparison> out = new ArrayList<>();
     byModel.getOrDefault(model, Map.of()).values().forEach(p -> out.add(new Comparison(p.primary, p.shadow,

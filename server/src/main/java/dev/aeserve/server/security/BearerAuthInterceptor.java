@@ -3,8 +3,6 @@ package dev.aeserve.server.security;
 import dev.aeserve.registry.ApiToken;
 import dev.aeserve.registry.ApiTokens;
 import dev.aeserve.registry.TokenScope;
-import dev.aeserve.server.PermissionDeniedException;
-import dev.aeserve.server.UnauthenticatedException;
 import dev.aeserve.server.batching.Ticker;
 import dev.aeserve.server.grpc.Actor;
 import dev.aeserve.server.grpc.StatusMapper;
@@ -25,18 +23,17 @@ import java.util.Optional;
 public final class BearerAuthInterceptor implements ServerInterceptor {
 
   static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
-  private static final String BEARER = "bearer ";
   /** How long an authenticated token is trusted without asking Postgres again. */
   public static final Duration CACHE_TTL = Duration.ofSeconds(5);
 
-  private final TokenCache cache;
+  private final BearerTokens tokens;
 
   public BearerAuthInterceptor(ApiTokens tokens) {
     this(tokens, Ticker.SYSTEM, CACHE_TTL);
   }
 
   BearerAuthInterceptor(ApiTokens tokens, Ticker ticker, Duration ttl) {
-    this.cache = new TokenCache(tokens, ticker, ttl.toNanos());
+    this.tokens = new BearerTokens(tokens, ticker, ttl);
   }
 
   @Override
@@ -49,28 +46,12 @@ public final class BearerAuthInterceptor implements ServerInterceptor {
     }
     ApiToken token;
     try {
-      token = authorize(headers.get(AUTHORIZATION), needed.get(), method);
+      token = tokens.authorizeHeader(headers.get(AUTHORIZATION), needed.get(), method);
     } catch (RuntimeException e) {
       StatusRuntimeException status = StatusMapper.toStatus(e);
       call.close(status.getStatus(), status.getTrailers() == null ? new Metadata() : status.getTrailers());
       return new ServerCall.Listener<>() {};
     }
     return Contexts.interceptCall(Actor.authenticatedAs(token.name()), call, headers, next);
-  }
-
-  private ApiToken authorize(String authorization, TokenScope needed, String method) {
-    if (authorization == null || authorization.length() <= BEARER.length()
-        || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
-      throw new UnauthenticatedException("this server needs a bearer token: send 'authorization: Bearer TOKEN'"
-          + " (aeserve --token or AESERVE_TOKEN); make one with 'aeserve token create'");
-    }
-    String secret = authorization.substring(BEARER.length()).trim();
-    ApiToken token = cache.authenticate(secret)
-        .orElseThrow(() -> new UnauthenticatedException("unknown or revoked token"));
-    if (!token.allows(needed)) {
-      throw new PermissionDeniedException("token '" + token.name() + "' has scopes " + token.scopes()
-          + "; " + method + " needs " + needed.wireName() + " (or admin)");
-    }
-    return token;
   }
 }
