@@ -120,7 +120,8 @@ class BatchingTest {
       // dropped from the queue, not computed.
       String text = awaitMetric(f, "aeserve_batch_rows_count", labels, 0);
       assertThat(metric(text, "aeserve_batch_rows_sum", labels)).isEqualTo(5);
-      assertThat(metric(text, "aeserve_requests_total", "code=\"OK\"," + labels)).isEqualTo(1);
+      assertThat(metric(text, "aeserve_requests_total",
+          "code=\"OK\",model=\"tight-ae\",protocol=\"aeserve\",rpc=\"encode\",version=\"1\"")).isEqualTo(1);
       // Other RPCs of the same version have their own queue and still serve.
       assertThat(f.client.reconstruct(dev.aeserve.client.ModelSelector.model("tight-ae"), new float[2][WIDTH])
           .scores()).hasSize(2);
