@@ -344,6 +344,23 @@ public record AutoencoderSpec(
         null, null, null, null, null, null, null, null, itemIds, null);
   }
 
+  /** Mult-VAE's paper architecture (Liang et al. 2018): one hidden layer of 600 and a 200-wide code. */
+  public static final List<Integer> MULTVAE_HIDDEN = List.of(600);
+  public static final int MULTVAE_LATENT = 200;
+  /** Multvae's default KL annealing reaches beta after this many epochs' optimizer steps. */
+  public static final int MULTVAE_ANNEAL_EPOCHS = 20;
+
+  /**
+   * Mult-VAE with the defaults it is trained with here: the paper's 600-200 architecture, beta 0.2
+   * reached by annealing over {@value #MULTVAE_ANNEAL_EPOCHS} epochs, input dropout 0.5.
+   *
+   * @param stepsPerEpoch optimizer steps in one epoch (training rows / batch size, rounded up)
+   */
+  public static AutoencoderSpec multvae(List<String> itemIds, int stepsPerEpoch) {
+    return multvae(itemIds, MULTVAE_HIDDEN, MULTVAE_LATENT, 0.2, MULTVAE_ANNEAL_EPOCHS * Math.max(1, stepsPerEpoch),
+        0.5);
+  }
+
   /** Mult-VAE over {@code itemIds}: tanh hidden layers as in the paper. */
   public static AutoencoderSpec multvae(List<String> itemIds, List<Integer> hiddenLayers, int latentDim, double beta,
       int klAnnealSteps, double inputDropout) {

@@ -11,11 +11,7 @@ import picocli.CommandLine.Option;
 /** The architecture flags of {@code aeserve train}, and the spec they give for each family. */
 final class FamilyOptions {
 
-  /** Mult-VAE's paper architecture (Liang et al. 2018): one hidden layer of 600, a 200-wide code. */
-  static final String MULTVAE_HIDDEN = "600";
-  static final int MULTVAE_LATENT = 200;
-  /** Multvae's KL weight rises to beta over this many epochs' steps, then stays. */
-  static final int ANNEAL_EPOCHS = 20;
+  private static final int ANNEAL_EPOCHS = AutoencoderSpec.MULTVAE_ANNEAL_EPOCHS;
 
   @Option(names = "--hidden", paramLabel = "W1,W2,...|none",
       description = "Encoder hidden layer widths, input side first; none for z straight from x (default: 128,64;"
@@ -119,7 +115,8 @@ final class FamilyOptions {
           }
           yield AutoencoderSpec.ease(itemIds, null);
         }
-        default -> AutoencoderSpec.multvae(itemIds, hidden(MULTVAE_HIDDEN), latent == null ? MULTVAE_LATENT : latent,
+        default -> AutoencoderSpec.multvae(itemIds, hidden("600"),
+            latent == null ? AutoencoderSpec.MULTVAE_LATENT : latent,
             beta == null ? 0.2 : beta, klAnnealSteps == null ? ANNEAL_EPOCHS * stepsPerEpoch : klAnnealSteps,
             inputDropout == null ? 0.5 : inputDropout);
       };
