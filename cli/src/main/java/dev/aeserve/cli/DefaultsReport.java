@@ -164,6 +164,7 @@ public final class DefaultsReport {
       doc.append("| class | default score | AUROC default | AUROC MSE | AUROC BCE | AUROC mse_mahalanobis | AUROC PCA-32"
           + " | training |\n|---|---|---|---|---|---|---|---|\n");
       double[] sums = new double[5];
+      List<Integer> done = new ArrayList<>();
       double min = 1;
       double seconds = 0;
       for (int c : classes) {
@@ -196,11 +197,16 @@ public final class DefaultsReport {
         doc.append(String.format(Locale.ROOT, "| %d %s | %s | %.4f | %.4f | %.4f | %.4f | %.4f | %.1f s |%n", c,
             FASHION_CLASSES[c], model.spec().defaultScoreKind().id(), a[0], a[1], a[2], a[3], a[4],
             model.metrics().seconds()));
+        done.add(c);
+        write(docFile, String.format(Locale.ROOT, "%n(Measurement in progress when this was written: `%s` has finished"
+            + " classes %s, mean AUROC of the default score over them %.4f; classes after them, and the families after"
+            + " `%s`, were not measured in this run.)%n%n", family, done, sums[0] / done.size(), family));
       }
       int n = classes.size();
       doc.append(String.format(Locale.ROOT, "| **mean of %d** | | **%.4f** (min %.4f) | %.4f | %.4f | %.4f | %.4f | %.0f s"
           + " in all |%n%n", n, sums[0] / n, min, sums[1] / n, sums[2] / n, sums[3] / n, sums[4] / n, seconds));
-      write(docFile, "(Partial: the run was still measuring when this was written.)\n\n");
+      write(docFile, "(Measurement in progress when this was written: the families after `" + family + "` were not"
+          + " measured in this run.)\n\n");
     }
   }
 
