@@ -149,8 +149,8 @@ const (
 	ScoreKind_SCORE_KIND_BCE ScoreKind = 2
 	// Negative evidence lower bound (VAE families only).
 	ScoreKind_SCORE_KIND_NEGATIVE_ELBO ScoreKind = 3
-	// Reconstruction error and the Mahalanobis distance of the row's code from the training codes,
-	// each standardized over the training rows and summed (versions with a latent density only).
+	// Reconstruction error combined with the Mahalanobis distance of the row's code from the training
+	// codes: MSE scaled up by how unusual the code is (versions with a latent density only).
 	ScoreKind_SCORE_KIND_MSE_MAHALANOBIS ScoreKind = 4
 )
 

@@ -60,12 +60,23 @@ public record LatentDensity(float[] mean, float[] precision, double errorLogMean
     return Math.max(0, sum);
   }
 
-  /** The combined score of a row with reconstruction MSE {@code mse} and code at {@code offset}. */
+  /**
+   * The combined score of a row with reconstruction MSE {@code mse} and code at {@code offset}:
+   * {@code exp(e + errorLogScale * (d - distanceLogMean) / distanceLogScale)}, e = ln(MSE + 1e-12),
+   * d = ln(D^2 + 1e-12). It ranks rows exactly as the sum of the two standardized terms does (it is
+   * a monotone function of that sum), but reads as the row's MSE scaled by how unusual its code is,
+   * and keeps the MSE's relative precision: a standardized sum would turn the last-bit differences
+   * of the engine's kernels between batch sizes into visibly different scores. The exponent is
+   * capped so the score stays a finite float.
+   */
   public double score(double mse, float[] codes, int offset) {
     double e = Math.log(mse + FLOOR);
     double d = Math.log(squaredDistance(codes, offset) + FLOOR);
-    return (e - errorLogMean) / errorLogScale + (d - distanceLogMean) / distanceLogScale;
+    return Math.exp(Math.min(MAX_LOG_SCORE, e + errorLogScale * (d - distanceLogMean) / distanceLogScale));
   }
+
+  /** exp(88) is about 1.7e38, below Float.MAX_VALUE. */
+  private static final double MAX_LOG_SCORE = 88;
 
   /**
    * Fits the Gaussian on {@code codes} (rows x k) and the spreads on the same rows' MSE.
