@@ -140,7 +140,8 @@ func (Route) EnumDescriptor() ([]byte, []int) {
 type ScoreKind int32
 
 const (
-	// The score named in the version's spec (its training loss).
+	// The version's default score: the one its training chose as ranking generated anomalies best
+	// (see the spec's "anomalyScore"), or its training loss for versions trained before.
 	ScoreKind_SCORE_KIND_UNSPECIFIED ScoreKind = 0
 	// Mean squared error over the row's features.
 	ScoreKind_SCORE_KIND_MSE ScoreKind = 1
@@ -148,6 +149,9 @@ const (
 	ScoreKind_SCORE_KIND_BCE ScoreKind = 2
 	// Negative evidence lower bound (VAE families only).
 	ScoreKind_SCORE_KIND_NEGATIVE_ELBO ScoreKind = 3
+	// Reconstruction error combined with the Mahalanobis distance of the row's code from the training
+	// codes: MSE scaled up by how unusual the code is (versions with a latent density only).
+	ScoreKind_SCORE_KIND_MSE_MAHALANOBIS ScoreKind = 4
 )
 
 // Enum value maps for ScoreKind.
@@ -157,12 +161,14 @@ var (
 		1: "SCORE_KIND_MSE",
 		2: "SCORE_KIND_BCE",
 		3: "SCORE_KIND_NEGATIVE_ELBO",
+		4: "SCORE_KIND_MSE_MAHALANOBIS",
 	}
 	ScoreKind_value = map[string]int32{
-		"SCORE_KIND_UNSPECIFIED":   0,
-		"SCORE_KIND_MSE":           1,
-		"SCORE_KIND_BCE":           2,
-		"SCORE_KIND_NEGATIVE_ELBO": 3,
+		"SCORE_KIND_UNSPECIFIED":     0,
+		"SCORE_KIND_MSE":             1,
+		"SCORE_KIND_BCE":             2,
+		"SCORE_KIND_NEGATIVE_ELBO":   3,
+		"SCORE_KIND_MSE_MAHALANOBIS": 4,
 	}
 )
 
@@ -661,12 +667,13 @@ const file_aeserve_v1_common_proto_rawDesc = "" +
 	"\rROUTE_VERSION\x10\x01\x12\x0f\n" +
 	"\vROUTE_ALIAS\x10\x02\x12\x0f\n" +
 	"\vROUTE_SPLIT\x10\x03\x12\x10\n" +
-	"\fROUTE_LATEST\x10\x04*m\n" +
+	"\fROUTE_LATEST\x10\x04*\x8d\x01\n" +
 	"\tScoreKind\x12\x1a\n" +
 	"\x16SCORE_KIND_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eSCORE_KIND_MSE\x10\x01\x12\x12\n" +
 	"\x0eSCORE_KIND_BCE\x10\x02\x12\x1c\n" +
-	"\x18SCORE_KIND_NEGATIVE_ELBO\x10\x03BQ\n" +
+	"\x18SCORE_KIND_NEGATIVE_ELBO\x10\x03\x12\x1e\n" +
+	"\x1aSCORE_KIND_MSE_MAHALANOBIS\x10\x04BQ\n" +
 	"\x14dev.aeserve.proto.v1B\vCommonProtoP\x01Z*aeserve.dev/clients/go/aeservev1;aeservev1b\x06proto3"
 
 var (

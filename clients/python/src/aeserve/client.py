@@ -49,6 +49,7 @@ _SCORE_KINDS = {
     "mse": common_pb2.SCORE_KIND_MSE,
     "bce": common_pb2.SCORE_KIND_BCE,
     "negative_elbo": common_pb2.SCORE_KIND_NEGATIVE_ELBO,
+    "mse_mahalanobis": common_pb2.SCORE_KIND_MSE_MAHALANOBIS,
 }
 _ROUTES = {
     common_pb2.ROUTE_VERSION: "version",

@@ -50,6 +50,13 @@ import java.util.Set;
  *     trained on, which is what Recommend is for.
  * @param inputDomain the input values the version was trained on (recorded by training; absent
  *     in specs written before, see {@link #domain()}); its bounds have inputDim features
+ * @param lambda ease: the L2 penalty of the item-item weights, chosen on validation users by
+ *     training (Steck 2019); recorded, not used at serving time
+ * @param anomalyScore the Reconstruct score a call gets when it names none, chosen by training as
+ *     the one that best separates held-out normal rows from generated off-distribution rows
+ *     (absent in specs written before: then the loss, or neg_elbo for multvae)
+ * @param latentDensity a Gaussian fitted on the training rows' codes, which the
+ *     {@link ScoreKind#MSE_MAHALANOBIS} score needs; recorded by training
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -72,7 +79,10 @@ public record AutoencoderSpec(
     Regularization regularization,
     List<String> itemIds,
     String basis,
-    InputDomain inputDomain) {
+    InputDomain inputDomain,
+    Double lambda,
+    String anomalyScore,
+    LatentDensity latentDensity) {
 
   private static final Set<String> ACTIVATIONS = Set.of("relu", "tanh", "sigmoid");
   private static final Set<String> OUTPUT_ACTIVATIONS = Set.of("sigmoid", "identity");
@@ -80,6 +90,8 @@ public record AutoencoderSpec(
   /** Refuse absurd layer sizes before they become an out-of-memory on the engine. */
   static final int MAX_WIDTH = 1 << 16;
   static final int MAX_CONV_CHANNELS = 1024;
+  /** An ease version holds items^2 floats: 10,000 items are 400 MB. */
+  public static final int MAX_EASE_ITEMS = 10_000;
 
   private static final ObjectMapper JSON = new ObjectMapper()
       .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
@@ -96,6 +108,23 @@ public record AutoencoderSpec(
     }
     if (inputDim == 0 && family.recommender() && itemIds != null) {
       inputDim = itemIds.size();
+    }
+    if (family == Family.EASE) {
+      // EASE's code is the user's item vector itself: the item-item weights map it to scores.
+      if (latentDim == 0) {
+        latentDim = inputDim;
+      }
+      if (latentDim != inputDim) {
+        throw new InvalidSpecException("ease encodes a user as their item vector: latentDim must equal inputDim ("
+            + inputDim + "), got " + latentDim);
+      }
+      if (hiddenLayers != null && !hiddenLayers.isEmpty()) {
+        throw new InvalidSpecException("ease has no hidden layers (one item-item weight matrix), got " + hiddenLayers);
+      }
+      if (inputDim > MAX_EASE_ITEMS) {
+        throw new InvalidSpecException("ease stores an items x items matrix: at most " + MAX_EASE_ITEMS
+            + " items, got " + inputDim + "; raise --min-users to shrink the vocabulary, or use multvae");
+      }
     }
     requireWidth("inputDim", inputDim);
     requireWidth("latentDim", latentDim);
@@ -196,7 +225,14 @@ public record AutoencoderSpec(
     }
 
     // Recommenders.
-    onlyFor("itemIds", itemIds, family, Family.AUTOREC, Family.MULTVAE);
+    onlyFor("itemIds", itemIds, family, Family.AUTOREC, Family.MULTVAE, Family.EASE);
+    onlyFor("lambda", lambda, family, Family.EASE);
+    if (lambda != null && !(lambda > 0 && Double.isFinite(lambda))) {
+      throw new InvalidSpecException("lambda must be finite and positive, got " + lambda);
+    }
+    if (family == Family.EASE && !outputActivation.equals("identity")) {
+      throw new InvalidSpecException("ease's item-item weights output scores: outputActivation must be identity");
+    }
     onlyFor("basis", basis, family, Family.AUTOREC);
     if (family.recommender()) {
       itemIds = uniqueNames("itemIds", itemIds, family.id() + " needs itemIds, the item vocabulary");
@@ -223,6 +259,33 @@ public record AutoencoderSpec(
     if (inputDomain != null && inputDomain.width() >= 0 && inputDomain.width() != inputDim) {
       throw new InvalidSpecException("inputDomain has " + inputDomain.width() + " features, inputDim is " + inputDim);
     }
+    if (latentDensity != null && latentDensity.mean().length != latentDim) {
+      throw new InvalidSpecException("latentDensity has " + latentDensity.mean().length + " dimensions, latentDim is "
+          + latentDim);
+    }
+    if (anomalyScore != null) {
+      ScoreKind chosen;
+      try {
+        chosen = ScoreKind.fromId(anomalyScore);
+      } catch (InvalidInputException e) {
+        throw new InvalidSpecException("anomalyScore: " + e.getMessage());
+      }
+      anomalyScore = chosen.id();
+      if (!scorable(chosen, family, latentDensity)) {
+        throw new InvalidSpecException("anomalyScore " + anomalyScore + " cannot score family '" + family.id() + "'"
+            + (chosen == ScoreKind.MSE_MAHALANOBIS ? " without a latentDensity" : ""));
+      }
+    }
+  }
+
+  /** The form before the training-chosen anomaly score, the latent density and ease's lambda. */
+  public AutoencoderSpec(Family family, int inputDim, int latentDim, List<Integer> hiddenLayers, String activation,
+      String outputActivation, String loss, Standardization standardization, List<Integer> inputShape,
+      List<Integer> convChannels, Double beta, Integer klAnnealSteps, Double inputDropout, List<String> conditionLabels,
+      Corruption noise, Regularization regularization, List<String> itemIds, String basis, InputDomain inputDomain) {
+    this(family, inputDim, latentDim, hiddenLayers, activation, outputActivation, loss, standardization, inputShape,
+        convChannels, beta, klAnnealSteps, inputDropout, conditionLabels, noise, regularization, itemIds, basis,
+        inputDomain, null, null, null);
   }
 
   /** The form before the input domain was recorded. */
@@ -281,6 +344,23 @@ public record AutoencoderSpec(
         null, null, null, null, null, null, null, null, itemIds, null);
   }
 
+  /** Mult-VAE's paper architecture (Liang et al. 2018): one hidden layer of 600 and a 200-wide code. */
+  public static final List<Integer> MULTVAE_HIDDEN = List.of(600);
+  public static final int MULTVAE_LATENT = 200;
+  /** Multvae's default KL annealing reaches beta after this many epochs' optimizer steps. */
+  public static final int MULTVAE_ANNEAL_EPOCHS = 20;
+
+  /**
+   * Mult-VAE with the defaults it is trained with here: the paper's 600-200 architecture, beta 0.2
+   * reached by annealing over {@value #MULTVAE_ANNEAL_EPOCHS} epochs, input dropout 0.5.
+   *
+   * @param stepsPerEpoch optimizer steps in one epoch (training rows / batch size, rounded up)
+   */
+  public static AutoencoderSpec multvae(List<String> itemIds, int stepsPerEpoch) {
+    return multvae(itemIds, MULTVAE_HIDDEN, MULTVAE_LATENT, 0.2, MULTVAE_ANNEAL_EPOCHS * Math.max(1, stepsPerEpoch),
+        0.5);
+  }
+
   /** Mult-VAE over {@code itemIds}: tanh hidden layers as in the paper. */
   public static AutoencoderSpec multvae(List<String> itemIds, List<Integer> hiddenLayers, int latentDim, double beta,
       int klAnnealSteps, double inputDropout) {
@@ -291,26 +371,46 @@ public record AutoencoderSpec(
   public AutoencoderSpec withStandardization(Standardization s) {
     return new AutoencoderSpec(family, inputDim, latentDim, hiddenLayers, activation, outputActivation, loss, s,
         inputShape, convChannels, beta, klAnnealSteps, inputDropout, conditionLabels, noise, regularization, itemIds,
-        basis, inputDomain);
+        basis, inputDomain, lambda, anomalyScore, latentDensity);
   }
 
   public AutoencoderSpec withRegularization(Regularization r) {
     return new AutoencoderSpec(family, inputDim, latentDim, hiddenLayers, activation, outputActivation, loss,
         standardization, inputShape, convChannels, beta, klAnnealSteps, inputDropout, conditionLabels, noise, r, itemIds,
-        basis, inputDomain);
+        basis, inputDomain, lambda, anomalyScore, latentDensity);
   }
 
   public AutoencoderSpec withActivation(String a) {
     return new AutoencoderSpec(family, inputDim, latentDim, hiddenLayers, a, outputActivation, loss,
         standardization, inputShape, convChannels, beta, klAnnealSteps, inputDropout, conditionLabels, noise,
-        regularization, itemIds, basis, inputDomain);
+        regularization, itemIds, basis, inputDomain, lambda, anomalyScore, latentDensity);
   }
 
   /** The same spec recording {@code d} as the domain it was trained on. */
   public AutoencoderSpec withInputDomain(InputDomain d) {
     return new AutoencoderSpec(family, inputDim, latentDim, hiddenLayers, activation, outputActivation, loss,
         standardization, inputShape, convChannels, beta, klAnnealSteps, inputDropout, conditionLabels, noise,
-        regularization, itemIds, basis, d);
+        regularization, itemIds, basis, d, lambda, anomalyScore, latentDensity);
+  }
+
+  /** The same spec with Reconstruct's default score and the latent density it may need. */
+  public AutoencoderSpec withAnomalyScore(ScoreKind kind, LatentDensity density) {
+    return new AutoencoderSpec(family, inputDim, latentDim, hiddenLayers, activation, outputActivation, loss,
+        standardization, inputShape, convChannels, beta, klAnnealSteps, inputDropout, conditionLabels, noise,
+        regularization, itemIds, basis, inputDomain, lambda, kind.id(), density);
+  }
+
+  /** An ease spec over {@code itemIds} with the penalty training chose. */
+  public static AutoencoderSpec ease(List<String> itemIds, Double lambda) {
+    return new AutoencoderSpec(Family.EASE, 0, 0, List.of(), "relu", "identity", "mse", null, null, null, null, null,
+        null, null, null, null, itemIds, null, null, lambda, null, null);
+  }
+
+  /** The same ease spec with its chosen penalty. */
+  public AutoencoderSpec withLambda(double l) {
+    return new AutoencoderSpec(family, inputDim, latentDim, hiddenLayers, activation, outputActivation, loss,
+        standardization, inputShape, convChannels, beta, klAnnealSteps, inputDropout, conditionLabels, noise,
+        regularization, itemIds, basis, inputDomain, l, anomalyScore, latentDensity);
   }
 
   /**
@@ -331,8 +431,14 @@ public record AutoencoderSpec(
     return family.variational() ? 2 * latentDim : latentDim;
   }
 
-  /** The score Reconstruct gives when the caller names none: neg_elbo for multvae, else the loss. */
+  /**
+   * The score Reconstruct gives when the caller names none: the {@link #anomalyScore} training
+   * chose, else (specs written before) neg_elbo for multvae and the loss for the others.
+   */
   public ScoreKind defaultScoreKind() {
+    if (anomalyScore != null) {
+      return ScoreKind.fromId(anomalyScore);
+    }
     return family == Family.MULTVAE ? ScoreKind.NEG_ELBO : ScoreKind.fromId(loss);
   }
 
@@ -341,10 +447,15 @@ public record AutoencoderSpec(
    * family, and autorec scores observed ratings with mse only.
    */
   public boolean canScore(ScoreKind kind) {
+    return scorable(kind, family, latentDensity);
+  }
+
+  private static boolean scorable(ScoreKind kind, Family family, LatentDensity density) {
     return switch (kind) {
       case MSE -> true;
       case BCE -> family != Family.AUTOREC;
       case NEG_ELBO -> family.variational();
+      case MSE_MAHALANOBIS -> density != null;
     };
   }
 

@@ -1,7 +1,11 @@
 package dev.aeserve.autoencoders;
 
 import dev.aeserve.autoencoders.internal.FamilyTraining;
+import dev.aeserve.autoencoders.internal.EaseBlocks;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
 
@@ -61,8 +65,11 @@ public final class AutoencoderTrainer {
       }
       requireRange(data, 0, 1, "loss bce needs inputs in [0, 1]");
     }
-    if (spec.family() == Family.MULTVAE) {
-      requireRange(data, 0, Float.MAX_VALUE, "multvae needs interaction counts >= 0");
+    if (spec.family() == Family.MULTVAE || spec.family() == Family.EASE) {
+      requireRange(data, 0, Float.MAX_VALUE, spec.family().id() + " needs interaction counts >= 0");
+    }
+    if (spec.family() == Family.AUTOREC) {
+      requireExplicit(data);
     }
     int heldOutRows = (int) Math.round(data.rows() * config.heldOutFraction());
     if (heldOutRows < 1 || data.rows() - heldOutRows < 1) {
@@ -78,10 +85,29 @@ public final class AutoencoderTrainer {
     int[] heldOutLabels = FamilyTraining.gather(labels, order, 0, heldOutRows);
     int[] trainingLabels = FamilyTraining.gather(labels, order, heldOutRows, data.rows());
 
-    FamilyTraining.Result result = new FamilyTraining(spec, config)
-        .run(training, trainingLabels, heldOut, heldOutLabels, random, progress);
+    FamilyTraining.Result result;
+    Map<String, Double> lambdaNdcg = null;
+    if (spec.family() == Family.EASE) {
+      // Closed form: the held-out users choose lambda, and are never part of the fit.
+      Ease.Fit fit = Ease.fit(training, heldOut, config.seed());
+      lambdaNdcg = new LinkedHashMap<>();
+      for (Map.Entry<Double, Double> e : fit.validationNdcg().entrySet()) {
+        lambdaNdcg.put(String.valueOf(e.getKey()), e.getValue());
+      }
+      spec = spec.withLambda(fit.lambda());
+      Double best = fit.validationNdcg().get(fit.lambda());
+      progress.onValidation(1, "ndcg@100", best == null ? 0 : best, true);
+      result = new FamilyTraining.Result(EaseBlocks.artifact(spec, fit.weights(), config.engine()), 0, 1, 1,
+          List.of());
+    } else {
+      result = new FamilyTraining(spec, config)
+          .run(training, trainingLabels, heldOut, heldOutLabels, random, progress);
+    }
     byte[] weights = result.artifact().toBytes();
 
+    AnomalyScoreChoice.Choice choice = AnomalyScoreChoice.choose(spec, weights, config.engine(), training,
+        trainingLabels, heldOut, heldOutLabels, config.seed());
+    spec = choice.spec();
     HeldOut scored;
     try (Autoencoder trained = Autoencoders.load(spec, weights, config.engine())) {
       scored = score(trained, heldOut, heldOutLabels);
@@ -92,14 +118,37 @@ public final class AutoencoderTrainer {
       meanScore += s / (double) scored.scores.length;
     }
     double seconds = (System.nanoTime() - started) / 1e9;
+    boolean validated = !result.validationNdcg().isEmpty();
     TrainingMetrics metrics = new TrainingMetrics(spec.loss(), result.finalTrainLoss(), scored.mse,
-        spec.loss().equals("bce") ? scored.bce : null, training.rows(), heldOut.rows(), config.epochs(), seconds,
-        config.engine(), kind.id(), meanScore, goldenBatch(spec, heldOut, heldOutLabels, scored.scores, kind));
+        spec.loss().equals("bce") ? scored.bce : null, training.rows(), heldOut.rows(), result.epochs(), seconds,
+        config.engine(), kind.id(), meanScore, goldenBatch(spec, heldOut, heldOutLabels, scored.scores, kind),
+        validated ? result.bestEpoch() : null, validated ? result.validationNdcg() : null,
+        choice.auroc().isEmpty() ? null : choice.auroc(), lambdaNdcg);
     Calibration calibration = spec.family().serves(Rpc.RECONSTRUCT)
         ? calibrator.fromScores(scored.scores, kind) : null;
     // The version records the domain it was trained on, so rows far from it can be told apart.
     AutoencoderSpec trained = spec.inputDomain() != null ? spec : spec.withInputDomain(InputDomain.fit(spec, data));
     return new TrainedModel(trained, weights, metrics, calibration);
+  }
+
+  /**
+   * AutoRec regresses rating values over the observed entries only: on implicit data every
+   * observed value is the same, so predicting that constant is a perfect fit and ranks at chance.
+   */
+  private static void requireExplicit(Matrix data) {
+    float first = Float.NaN;
+    for (float v : data.data()) {
+      if (v != 0) {
+        if (Float.isNaN(first)) {
+          first = v;
+        } else if (v != first) {
+          return;
+        }
+      }
+    }
+    throw new InvalidInputException("autorec predicts explicit rating values, but every observed value here is "
+        + (Float.isNaN(first) ? "absent" : String.valueOf(first)) + " (implicit feedback): it would learn a constant and "
+        + "rank at chance. Train multvae or ease on implicit data");
   }
 
   private record HeldOut(double mse, double bce, float[] scores) {}

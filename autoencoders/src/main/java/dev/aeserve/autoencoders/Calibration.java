@@ -14,7 +14,7 @@ import java.util.Set;
  * A version's anomaly calibration, stored as JSON on the version: scores above {@code threshold}
  * are anomalous.
  *
- * @param scoreKind the score the threshold applies to: mse, bce or neg_elbo
+ * @param scoreKind the score the threshold applies to: mse, bce, neg_elbo or mse_mahalanobis
  * @param method how the threshold was derived: percentile or mean_k_sigma
  * @param parameter the method's parameter (the percentile, or k)
  * @param sampleCount how many held-out normal rows it was computed from
@@ -26,7 +26,7 @@ import java.util.Set;
 public record Calibration(double threshold, String scoreKind, String method, double parameter, long sampleCount,
     Map<String, Double> quantiles) {
 
-  private static final Set<String> SCORE_KINDS = Set.of("mse", "bce", "neg_elbo");
+  private static final Set<String> SCORE_KINDS = Set.of("mse", "bce", "neg_elbo", "mse_mahalanobis");
   private static final Set<String> METHODS = Set.of("percentile", "mean_k_sigma");
   private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -31,7 +31,13 @@ public enum Family {
   /** User-based AutoRec over explicit ratings; the loss sees observed entries only. */
   AUTOREC("autorec", EnumSet.of(Rpc.ENCODE, Rpc.RECONSTRUCT, Rpc.RECOMMEND)),
   /** Mult-VAE (Liang et al. 2018) over implicit feedback: multinomial likelihood, annealed KL. */
-  MULTVAE("multvae", EnumSet.of(Rpc.ENCODE, Rpc.RECONSTRUCT, Rpc.RECOMMEND));
+  MULTVAE("multvae", EnumSet.of(Rpc.ENCODE, Rpc.RECONSTRUCT, Rpc.RECOMMEND)),
+  /**
+   * EASE (Steck 2019) over implicit feedback: one items x items weight matrix with a zero
+   * diagonal, in closed form; a user's code is their item vector, their scores its product with
+   * the weights.
+   */
+  EASE("ease", EnumSet.of(Rpc.ENCODE, Rpc.RECONSTRUCT, Rpc.RECOMMEND));
 
   private final String id;
   private final Set<Rpc> served;
@@ -61,9 +67,9 @@ public enum Family {
     return this == CVAE;
   }
 
-  /** Whether rows are users' interaction vectors over an item vocabulary (autorec, multvae). */
+  /** Whether rows are users' interaction vectors over an item vocabulary (autorec, multvae, ease). */
   public boolean recommender() {
-    return this == AUTOREC || this == MULTVAE;
+    return this == AUTOREC || this == MULTVAE || this == EASE;
   }
 
   public boolean serves(Rpc rpc) {

@@ -64,7 +64,7 @@ public record GoldenBatch(float[][] rows, List<String> labels, String scoreKind,
       try {
         scoreKind = ScoreKind.fromId(scoreKind).id();
       } catch (InvalidInputException e) {
-        throw new InvalidSpecException("goldenBatch.scoreKind must be one of mse, bce, neg_elbo");
+        throw new InvalidSpecException("goldenBatch.scoreKind must be one of mse, bce, neg_elbo, mse_mahalanobis");
       }
     } else {
       scoreKind = null;

@@ -19,16 +19,25 @@ import java.util.stream.Collectors;
  *       {@code -x log softmax(logits)} for multvae (multinomial). The KL is
  *       {@code 0.5 * sum_k (mu_k^2 + exp(logvar_k) - 1 - logvar_k)}, with weight 1 whatever the
  *       spec's training beta: the score is the bound itself. Per-feature errors are the NLL terms.
+ *   <li>{@code MSE_MAHALANOBIS} (versions whose spec has a {@link LatentDensity}): the row's
+ *       reconstruction error and the density of its code, combined. With D^2 the squared
+ *       Mahalanobis distance of the code (the posterior mean for variational families) from the
+ *       Gaussian fitted on the training rows' codes, the score is {@code MSE * exp(eScale * z)},
+ *       z = (ln(D^2 + 1e-12) - dMean) / dScale the code's standardized log distance and eScale the
+ *       spread of ln MSE over the training rows: it ranks rows as the sum of the standardized log
+ *       error and log distance does, so a row far off in either way scores high (an anomaly the
+ *       decoder reproduces well can still sit where no training code lies, and the other way
+ *       round), in MSE's units. Per-feature errors are the squared errors.
  * </ul>
  */
 public enum ScoreKind {
-  MSE, BCE, NEG_ELBO;
+  MSE, BCE, NEG_ELBO, MSE_MAHALANOBIS;
 
   public String id() {
     return name().toLowerCase(Locale.ROOT);
   }
 
-  /** mse, bce or neg_elbo (case-insensitive). */
+  /** mse, bce, neg_elbo or mse_mahalanobis (case-insensitive). */
   public static ScoreKind fromId(String id) {
     String wanted = id == null ? "" : id.trim().toLowerCase(Locale.ROOT);
     for (ScoreKind k : values()) {

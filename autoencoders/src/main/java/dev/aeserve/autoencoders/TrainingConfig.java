@@ -11,14 +11,27 @@ import java.util.Objects;
  * @param heldOutFraction share of rows set aside before training and never trained on, in (0, 1)
  * @param seed seeds the split, the shuffling and the engine's initializer
  * @param engine the DJL engine to train on
+ * @param patience multvae: stop after this many epochs without a better validation NDCG@100 and
+ *     keep the best epoch's weights, so {@code epochs} is a ceiling; 0 trains every epoch and
+ *     keeps the last
  */
 public record TrainingConfig(int epochs, int batchSize, float learningRate, double heldOutFraction, long seed,
-    EngineKind engine) {
+    EngineKind engine, int patience) {
 
   public static final double DEFAULT_HELD_OUT_FRACTION = 0.1;
+  public static final int DEFAULT_PATIENCE = 10;
+
+  /** With early stopping after {@value #DEFAULT_PATIENCE} epochs without improvement. */
+  public TrainingConfig(int epochs, int batchSize, float learningRate, double heldOutFraction, long seed,
+      EngineKind engine) {
+    this(epochs, batchSize, learningRate, heldOutFraction, seed, engine, DEFAULT_PATIENCE);
+  }
 
   public TrainingConfig {
     Objects.requireNonNull(engine, "engine");
+    if (patience < 0) {
+      throw new IllegalArgumentException("patience must be >= 0, got " + patience);
+    }
     if (epochs < 1) {
       throw new IllegalArgumentException("epochs must be at least 1, got " + epochs);
     }
@@ -39,26 +52,30 @@ public record TrainingConfig(int epochs, int batchSize, float learningRate, doub
   }
 
   public TrainingConfig withEpochs(int e) {
-    return new TrainingConfig(e, batchSize, learningRate, heldOutFraction, seed, engine);
+    return new TrainingConfig(e, batchSize, learningRate, heldOutFraction, seed, engine, patience);
   }
 
   public TrainingConfig withBatchSize(int b) {
-    return new TrainingConfig(epochs, b, learningRate, heldOutFraction, seed, engine);
+    return new TrainingConfig(epochs, b, learningRate, heldOutFraction, seed, engine, patience);
   }
 
   public TrainingConfig withLearningRate(float lr) {
-    return new TrainingConfig(epochs, batchSize, lr, heldOutFraction, seed, engine);
+    return new TrainingConfig(epochs, batchSize, lr, heldOutFraction, seed, engine, patience);
   }
 
   public TrainingConfig withHeldOutFraction(double f) {
-    return new TrainingConfig(epochs, batchSize, learningRate, f, seed, engine);
+    return new TrainingConfig(epochs, batchSize, learningRate, f, seed, engine, patience);
   }
 
   public TrainingConfig withSeed(long s) {
-    return new TrainingConfig(epochs, batchSize, learningRate, heldOutFraction, s, engine);
+    return new TrainingConfig(epochs, batchSize, learningRate, heldOutFraction, s, engine, patience);
   }
 
   public TrainingConfig withEngine(EngineKind e) {
-    return new TrainingConfig(epochs, batchSize, learningRate, heldOutFraction, seed, e);
+    return new TrainingConfig(epochs, batchSize, learningRate, heldOutFraction, seed, e, patience);
+  }
+
+  public TrainingConfig withPatience(int p) {
+    return new TrainingConfig(epochs, batchSize, learningRate, heldOutFraction, seed, engine, p);
   }
 }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -23,11 +25,26 @@ import java.util.Objects;
  *     observed ratings only
  * @param goldenBatch up to {@link GoldenBatch#TRAINED_ROWS} of the held-out rows with their mean
  *     score on the trained artifact: what the version's warm-up runs and checks
+ * @param bestEpoch multvae: the epoch whose weights were kept (best validation NDCG@100)
+ * @param validationNdcg multvae: NDCG@100 on the held-back users after each epoch run
+ * @param anomalyScoreAuroc families that serve Reconstruct: for each score kind tried, the AUROC
+ *     of held-out normal rows against generated off-distribution rows; the highest chose
+ *     {@code scoreKind}
+ * @param lambdaNdcg ease: NDCG@100 on the held-back users for each penalty tried
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record TrainingMetrics(String loss, double finalTrainLoss, double heldOutMse, Double heldOutBce,
     int rowsTrained, int rowsHeldOut, int epochs, double seconds, EngineKind engine, String scoreKind,
-    Double heldOutMeanScore, GoldenBatch goldenBatch) {
+    Double heldOutMeanScore, GoldenBatch goldenBatch, Integer bestEpoch, List<Double> validationNdcg,
+    Map<String, Double> anomalyScoreAuroc, Map<String, Double> lambdaNdcg) {
+
+  /** Metrics before validation curves and score choices were recorded. */
+  public TrainingMetrics(String loss, double finalTrainLoss, double heldOutMse, Double heldOutBce,
+      int rowsTrained, int rowsHeldOut, int epochs, double seconds, EngineKind engine, String scoreKind,
+      Double heldOutMeanScore, GoldenBatch goldenBatch) {
+    this(loss, finalTrainLoss, heldOutMse, heldOutBce, rowsTrained, rowsHeldOut, epochs, seconds, engine, scoreKind,
+        heldOutMeanScore, goldenBatch, null, null, null, null);
+  }
 
   /** Metrics without the held-out score summary. */
   public TrainingMetrics(String loss, double finalTrainLoss, double heldOutMse, Double heldOutBce,
@@ -39,7 +56,7 @@ public record TrainingMetrics(String loss, double finalTrainLoss, double heldOut
   /** These metrics with another golden batch (or none). */
   public TrainingMetrics withGoldenBatch(GoldenBatch batch) {
     return new TrainingMetrics(loss, finalTrainLoss, heldOutMse, heldOutBce, rowsTrained, rowsHeldOut, epochs, seconds,
-        engine, scoreKind, heldOutMeanScore, batch);
+        engine, scoreKind, heldOutMeanScore, batch, bestEpoch, validationNdcg, anomalyScoreAuroc, lambdaNdcg);
   }
 
   private static final ObjectMapper JSON = new ObjectMapper()

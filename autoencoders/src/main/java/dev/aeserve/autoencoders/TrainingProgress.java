@@ -17,6 +17,15 @@ public interface TrainingProgress {
   default void onEpoch(int epoch, int epochs, double trainLoss, double heldOutLoss) {}
 
   /**
+   * Before {@link #onEpoch} for the same epoch, where training validates a ranking metric on
+   * held-back users (multvae's early stopping).
+   *
+   * @param metric such as {@code ndcg@100}
+   * @param best whether this epoch is the best so far (the one kept if training stopped now)
+   */
+  default void onValidation(int epoch, String metric, double value, boolean best) {}
+
+  /**
    * After each optimizer step.
    *
    * @param batch 1-based within the current epoch

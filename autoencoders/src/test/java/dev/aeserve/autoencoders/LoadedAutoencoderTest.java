@@ -159,7 +159,7 @@ class LoadedAutoencoderTest {
       try (Autoencoder ae = Autoencoders.load(model.spec(), model.weights(), engine)) {
         Matrix x = ROWS.slice(0, 5);
         Matrix xr = ae.decode(ae.encode(x));
-        Reconstruction r = ae.reconstruct(x);
+        Reconstruction r = ae.reconstruct(x, ScoreKind.fromId(model.spec().loss()), Conditions.NONE);
 
         assertClose(r.output(), xr, 1e-6);
         for (int row = 0; row < x.rows(); row++) {
@@ -208,7 +208,7 @@ class LoadedAutoencoderTest {
     try (Autoencoder ae = Autoencoders.load(model.spec(), model.weights(), EngineKind.PYTORCH)) {
       ReconstructionReport evaluation = ReconstructionReport.evaluate(ae, ROWS, Conditions.NONE, ROWS, null);
       double meanScore = 0;
-      for (float s : ae.reconstruct(ROWS).scores()) {
+      for (float s : ae.reconstruct(ROWS, ScoreKind.BCE, Conditions.NONE).scores()) {
         meanScore += s / ROWS.rows();
       }
       assertThat(evaluation.rows()).isEqualTo(40);

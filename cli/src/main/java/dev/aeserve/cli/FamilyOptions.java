@@ -11,12 +11,15 @@ import picocli.CommandLine.Option;
 /** The architecture flags of {@code aeserve train}, and the spec they give for each family. */
 final class FamilyOptions {
 
-  @Option(names = "--hidden", defaultValue = "128,64", paramLabel = "W1,W2,...|none",
-      description = "Encoder hidden layer widths, input side first; none for z straight from x (default: ${DEFAULT-VALUE}).")
+  private static final int ANNEAL_EPOCHS = AutoencoderSpec.MULTVAE_ANNEAL_EPOCHS;
+
+  @Option(names = "--hidden", paramLabel = "W1,W2,...|none",
+      description = "Encoder hidden layer widths, input side first; none for z straight from x (default: 128,64;"
+          + " multvae 600).")
   String hiddenWidths;
 
-  @Option(names = "--latent", defaultValue = "32", description = "Latent size (default: ${DEFAULT-VALUE}).")
-  int latent;
+  @Option(names = "--latent", description = "Latent size (default: 32; multvae 200).")
+  Integer latent;
 
   @Option(names = "--loss", description = "mse or bce (default: bce when every value is in [0, 1], else mse).")
   String loss;
@@ -24,7 +27,8 @@ final class FamilyOptions {
   @Option(names = "--beta", description = "vae, cvae, multvae: weight of the KL term (default 1; multvae 0.2).")
   Double beta;
 
-  @Option(names = "--kl-anneal-steps", description = "vae, cvae, multvae: steps over which the KL weight rises to beta.")
+  @Option(names = "--kl-anneal-steps", description = "vae, cvae, multvae: steps over which the KL weight rises to beta"
+      + " (default 0; multvae: the steps of " + ANNEAL_EPOCHS + " epochs).")
   Integer klAnnealSteps;
 
   @Option(names = "--input-dropout", description = "multvae: dropout on the input in training (default 0.5).")
@@ -67,7 +71,8 @@ final class FamilyOptions {
    * @param conditionLabels cvae's label names, else null
    */
   AutoencoderSpec spec(Family family, int inputDim, boolean unitRange, List<String> conditionLabels) {
-    List<Integer> hidden = hidden();
+    List<Integer> hidden = hidden("128,64");
+    int latent = this.latent == null ? 32 : this.latent;
     String output = unitRange ? "sigmoid" : "identity";
     String chosenLoss = loss != null ? loss : unitRange ? "bce" : "mse";
     try {
@@ -95,21 +100,33 @@ final class FamilyOptions {
     }
   }
 
-  /** The spec for autorec or multvae over {@code itemIds}. */
-  AutoencoderSpec recommenderSpec(Family family, List<String> itemIds) {
-    List<Integer> hidden = hidden();
+  /**
+   * The spec for autorec, multvae or ease over {@code itemIds}.
+   *
+   * @param stepsPerEpoch optimizer steps in one epoch, for multvae's default KL annealing
+   */
+  AutoencoderSpec recommenderSpec(Family family, List<String> itemIds, int stepsPerEpoch) {
     try {
-      return family == Family.AUTOREC
-          ? AutoencoderSpec.autorec(itemIds, hidden, latent)
-          : AutoencoderSpec.multvae(itemIds, hidden, latent, beta == null ? 0.2 : beta,
-              klAnnealSteps == null ? 0 : klAnnealSteps, inputDropout == null ? 0.5 : inputDropout);
+      return switch (family) {
+        case AUTOREC -> AutoencoderSpec.autorec(itemIds, hidden("128,64"), latent == null ? 32 : latent);
+        case EASE -> {
+          if (hiddenWidths != null || latent != null) {
+            throw new CliException("ease has no --hidden or --latent: it learns one items x items matrix");
+          }
+          yield AutoencoderSpec.ease(itemIds, null);
+        }
+        default -> AutoencoderSpec.multvae(itemIds, hidden("600"),
+            latent == null ? AutoencoderSpec.MULTVAE_LATENT : latent,
+            beta == null ? 0.2 : beta, klAnnealSteps == null ? ANNEAL_EPOCHS * stepsPerEpoch : klAnnealSteps,
+            inputDropout == null ? 0.5 : inputDropout);
+      };
     } catch (InvalidSpecException e) {
       throw new CliException(e.getMessage(), e);
     }
   }
 
-  private List<Integer> hidden() {
-    String s = hiddenWidths.trim();
+  private List<Integer> hidden(String defaults) {
+    String s = (hiddenWidths == null ? defaults : hiddenWidths).trim();
     if (s.isEmpty() || s.equalsIgnoreCase("none")) {
       return List.of();
     }

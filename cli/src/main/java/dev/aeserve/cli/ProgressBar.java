@@ -14,6 +14,7 @@ final class ProgressBar implements TrainingProgress {
   private final boolean interactive = System.console() != null;
   private int epoch = 1;
   private int epochs;
+  private String validation = "";
 
   ProgressBar(PrintStream out, int epochs) {
     this.out = out;
@@ -33,10 +34,16 @@ final class ProgressBar implements TrainingProgress {
   }
 
   @Override
+  public void onValidation(int epoch, String metric, double value, boolean best) {
+    validation = String.format(Locale.ROOT, "  validation %s %.4f%s", metric, value, best ? " (best)" : "");
+  }
+
+  @Override
   public void onEpoch(int epoch, int epochs, double trainLoss, double heldOutLoss) {
     this.epochs = epochs;
-    out.println(String.format(Locale.ROOT, (interactive ? "\r" : "") + "epoch %d/%d [%s] train loss %.5f  held-out loss %.5f",
-        epoch, epochs, "#".repeat(WIDTH), trainLoss, heldOutLoss));
+    out.println(String.format(Locale.ROOT, (interactive ? "\r" : "") + "epoch %d/%d [%s] train loss %.5f  held-out loss %.5f%s",
+        epoch, epochs, "#".repeat(WIDTH), trainLoss, heldOutLoss, validation));
+    validation = "";
     this.epoch = epoch + 1;
   }
 }

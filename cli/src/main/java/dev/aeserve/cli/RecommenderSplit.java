@@ -23,7 +23,7 @@ final class RecommenderSplit {
   double foldIn;
 
   @Option(names = "--threshold", defaultValue = "3.5", paramLabel = "RATING",
-      description = "multvae: ratings at or above this are interactions (default: ${DEFAULT-VALUE}).")
+      description = "multvae, ease: ratings at or above this are interactions (default: ${DEFAULT-VALUE}).")
   float threshold;
 
   StrongGeneralization.Split split(Ratings ratings) {

@@ -35,11 +35,11 @@ import picocli.CommandLine.Option;
 final class TrainCommand implements Runnable {
 
   @Option(names = "--family", defaultValue = "ae",
-      description = "ae, dae, vae, cvae, conv_ae, autorec or multvae (default: ${DEFAULT-VALUE}).")
+      description = "ae, dae, vae, cvae, conv_ae, autorec, multvae or ease (default: ${DEFAULT-VALUE}).")
   String family;
 
   @Option(names = "--data", required = true, paramLabel = "FILE",
-      description = "Training data: IDX images (.gz ok) or numeric CSV; for autorec and multvae a MovieLens ratings file.")
+      description = "Training data: IDX images (.gz ok) or numeric CSV; for autorec, multvae and ease a MovieLens ratings file.")
   Path data;
 
   @Option(names = "--labels", paramLabel = "FILE",
@@ -62,8 +62,17 @@ final class TrainCommand implements Runnable {
   @Option(names = "--description", defaultValue = "", description = "Model description, when the model is created.")
   String description;
 
-  @Option(names = "--epochs", defaultValue = "10", description = "Epochs (default: ${DEFAULT-VALUE}).")
-  int epochs;
+  @Option(names = "--epochs", description = "Epochs (default: 10; multvae: at most " + MULTVAE_MAX_EPOCHS
+      + ", stopping " + TrainingConfig.DEFAULT_PATIENCE + " epochs after the best validation NDCG@100).")
+  Integer epochs;
+
+  @Option(names = "--patience", defaultValue = "" + TrainingConfig.DEFAULT_PATIENCE, paramLabel = "N",
+      description = "multvae: stop after N epochs without a better validation NDCG@100 and keep the best epoch;"
+          + " 0 trains every epoch (default: ${DEFAULT-VALUE}).")
+  int patience;
+
+  /** Multvae's ceiling when --epochs is not given: early stopping picks the epoch. */
+  static final int MULTVAE_MAX_EPOCHS = 200;
 
   @Option(names = "--batch-size", defaultValue = "64", description = "Rows per step (default: ${DEFAULT-VALUE}).")
   int batchSize;
@@ -95,7 +104,8 @@ final class TrainCommand implements Runnable {
     TrainingConfig config;
     try {
       f = Family.fromId(family);
-      config = new TrainingConfig(epochs, batchSize, learningRate, heldOut, seed, EngineKind.parse(engine));
+      int e = epochs != null ? epochs : f == Family.MULTVAE ? MULTVAE_MAX_EPOCHS : 10;
+      config = new TrainingConfig(e, batchSize, learningRate, heldOut, seed, EngineKind.parse(engine), patience);
     } catch (IllegalArgumentException | InvalidSpecException e) {
       throw new CliException(e.getMessage());
     }
@@ -154,6 +164,7 @@ final class TrainCommand implements Runnable {
    */
   private TrainingSet ratingsSet(Family f) {
     Ratings ratings = readRatings(data, f.id(), split.threshold);
+    requireRatings(ratings, f);
     if (split.heldOutUsers > 0) {
       StrongGeneralization.Split s = split.split(ratings);
       System.err.printf(Locale.ROOT, "Holding out %d users (split seed %d) for aeserve evaluate%n", s.test().size(),
@@ -169,19 +180,61 @@ final class TrainCommand implements Runnable {
     if (maxRows != null && maxRows < rows.rows()) {
       rows = rows.slice(0, maxRows);
     }
-    return new TrainingSet(architecture.recommenderSpec(f, items), rows, Conditions.NONE);
+    int trainingRows = rows.rows() - (int) Math.round(rows.rows() * heldOut);
+    int stepsPerEpoch = Math.max(1, (trainingRows + batchSize - 1) / batchSize);
+    return new TrainingSet(architecture.recommenderSpec(f, items, stepsPerEpoch), rows, Conditions.NONE);
   }
 
-  /** MovieLens ratings; binarized at {@code threshold} for multvae, whose input is implicit feedback. */
+  /** Implicit-feedback families read interactions: ratings at or above {@code --threshold}. */
+  static boolean implicit(Family f) {
+    return f == Family.MULTVAE || f == Family.EASE;
+  }
+
+  /**
+   * MovieLens ratings; binarized at {@code threshold} for multvae and ease, whose input is implicit
+   * feedback. A threshold that keeps no rating is refused with what it removed.
+   */
   static Ratings readRatings(Path file, String family, float threshold) {
     if (!Files.isReadable(file)) {
       throw new CliException("cannot read " + file);
     }
+    Ratings r;
     try {
-      Ratings r = MovieLensReader.read(file);
-      return Family.fromId(family) == Family.MULTVAE ? r.binarized(threshold) : r;
+      r = MovieLensReader.read(file);
     } catch (IOException | RuntimeException e) {
       throw new CliException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+    if (!implicit(Family.fromId(family))) {
+      return r;
+    }
+    Ratings kept = r.binarized(threshold);
+    if (kept.size() == 0) {
+      double max = r.all().stream().mapToDouble(x -> x.value()).max().orElse(0);
+      double min = r.all().stream().mapToDouble(x -> x.value()).min().orElse(0);
+      throw new CliException(String.format(Locale.ROOT, "%s: --threshold %s removed every rating (%d ratings, values"
+          + " %s to %s; %s keeps ratings >= the threshold as interactions). For implicit data (every value 1) use"
+          + " --threshold 1", file, fmt(threshold), r.size(), fmt(min), fmt(max), family));
+    }
+    return kept;
+  }
+
+  private static String fmt(double v) {
+    return v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v);
+  }
+
+  /**
+   * AutoRec regresses rating values: on implicit data (every value the same) it learns a constant
+   * and ranks at chance, so it is refused with the families that model implicit feedback.
+   */
+  private void requireRatings(Ratings ratings, Family f) {
+    if (f != Family.AUTOREC) {
+      return;
+    }
+    double first = ratings.all().get(0).value();
+    if (ratings.all().stream().allMatch(x -> x.value() == first)) {
+      throw new CliException(data + ": every rating is " + fmt(first) + ", which is implicit feedback; autorec predicts"
+          + " explicit rating values and would learn a constant (ranking at chance). Train --family multvae or"
+          + " --family ease on implicit data");
     }
   }
 
@@ -219,6 +272,21 @@ final class TrainCommand implements Runnable {
     out.printf(Locale.ROOT, "held-out reconstruction MSE %.6f%s over %d rows (trained on %d rows, %d epochs, %.1f s)%n",
         m.heldOutMse(), m.heldOutBce() == null ? "" : String.format(Locale.ROOT, ", BCE %.6f", m.heldOutBce()),
         m.rowsHeldOut(), m.rowsTrained(), m.epochs(), m.seconds());
+    if (m.bestEpoch() != null && m.validationNdcg() != null) {
+      out.printf(Locale.ROOT, "kept epoch %d of %d: validation NDCG@100 %.4f on the held-out users%n", m.bestEpoch(),
+          m.epochs(), m.validationNdcg().get(m.bestEpoch() - 1));
+    }
+    if (m.lambdaNdcg() != null && !m.lambdaNdcg().isEmpty()) {
+      StringBuilder s = new StringBuilder();
+      m.lambdaNdcg().forEach((l, v) -> s.append(String.format(Locale.ROOT, " %s:%.4f", l, v)));
+      out.println("ease validation NDCG@100 by lambda:" + s);
+    }
+    if (m.anomalyScoreAuroc() != null) {
+      StringBuilder s = new StringBuilder();
+      m.anomalyScoreAuroc().forEach((k, v) -> s.append(String.format(Locale.ROOT, " %s %.4f", k, v)));
+      out.printf(Locale.ROOT, "default anomaly score %s (AUROC, held-out rows vs generated off-distribution rows:%s)%n",
+          m.scoreKind(), s);
+    }
   }
 
   private static void write(Path dir, TrainedModel trained) {

@@ -38,16 +38,24 @@ public final class Architecture {
   }
 
   public SequentialBlock newEncoder() {
+    if (spec.family() == Family.EASE) {
+      return EaseBlocks.encoder();
+    }
     return convolutional() ? ConvBlocks.encoder(spec) : DenseBlocks.encoder(spec);
   }
 
   public SequentialBlock newDecoder() {
+    if (spec.family() == Family.EASE) {
+      return EaseBlocks.decoder(spec);
+    }
     return convolutional() ? ConvBlocks.decoder(spec) : DenseBlocks.decoder(spec);
   }
 
   /** Loads both sections, checking every layer against the spec (the first mismatch is named). */
   public void load(SequentialBlock encoder, SequentialBlock decoder, WeightsArtifact artifact, NDManager manager) {
-    if (convolutional()) {
+    if (spec.family() == Family.EASE) {
+      EaseBlocks.load(spec, encoder, decoder, artifact, manager);
+    } else if (convolutional()) {
       ConvBlocks.load(encoder, this::newEncoder, new Shape(1, encoderInputWidth()), artifact.encoder(), "encoder",
           manager);
       ConvBlocks.load(decoder, this::newDecoder, new Shape(1, decoderInputWidth()), artifact.decoder(), "decoder",

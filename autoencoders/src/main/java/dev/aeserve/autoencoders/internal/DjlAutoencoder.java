@@ -140,7 +140,11 @@ public final class DjlAutoencoder implements Autoencoder {
     }
     requireInput(x);
     int[] c = resolve(conditions, x.rows());
-    Reconstruction r = Scores.score(spec, x, forward(x, c), score);
+    if (!spec.canScore(score)) {
+      throw new InvalidInputException("score " + score.id() + " needs a version trained with a latent density "
+          + "(trained by this release); this one scores " + spec.defaultScoreKind().id() + ", mse or bce");
+    }
+    Reconstruction r = Scores.score(spec, x, forward(x, c, score == ScoreKind.MSE_MAHALANOBIS), score);
     String outside = "input row %d reconstructs to non-finite values: the row is outside what the model maps to "
         + "finite values (see the version's input domain)";
     requireFinite(new Matrix(r.scores().length, 1, r.scores()), outside);
@@ -299,10 +303,15 @@ public final class DjlAutoencoder implements Autoencoder {
 
   /** The forward pass of Reconstruct, Denoise and Recommend. */
   private Forward forward(Matrix x, int[] c) {
+    return forward(x, c, false);
+  }
+
+  /** @param withCode keep a deterministic family's code too (one engine call per block then) */
+  private Forward forward(Matrix x, int[] c, boolean withCode) {
     Matrix mean;
     Matrix logVar = null;
     Matrix raw;
-    if (!spec.family().variational() && spec.conditionCount() == 0) {
+    if (!withCode && !spec.family().variational() && spec.conditionCount() == 0) {
       float[] input = Inputs.encoderInput(spec, x.data(), x.rows(), c);
       int cols = Architecture.of(spec).encoderInputWidth();
       float[] out = compute(() -> graphs.encodeThenDecode(input, x.rows(), cols, spec.latentDim()));

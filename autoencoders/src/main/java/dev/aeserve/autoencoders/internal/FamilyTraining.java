@@ -19,6 +19,8 @@ import dev.aeserve.autoencoders.Matrix;
 import dev.aeserve.autoencoders.TrainingConfig;
 import dev.aeserve.autoencoders.TrainingProgress;
 import dev.aeserve.autoencoders.WeightsArtifact;
+import dev.aeserve.autoencoders.evaluation.HeldBackUsers;
+import ai.djl.training.ParameterStore;
 import java.util.Random;
 import java.util.SplittableRandom;
 import java.util.concurrent.locks.ReentrantLock;
@@ -41,8 +43,15 @@ public final class FamilyTraining {
     this.architecture = Architecture.of(spec);
   }
 
-  /** Weights and the last epoch's mean training loss. */
-  public record Result(WeightsArtifact artifact, double finalTrainLoss) {}
+  /**
+   * The weights kept and their epoch's mean training loss.
+   *
+   * @param epochs epochs run (fewer than configured when early stopping ended training)
+   * @param bestEpoch the epoch whose weights were kept (1-based)
+   * @param validationNdcg multvae: NDCG@100 on the held-back users after each epoch, else empty
+   */
+  public record Result(WeightsArtifact artifact, double finalTrainLoss, int epochs, int bestEpoch,
+      java.util.List<Double> validationNdcg) {}
 
   /**
    * @param training rows the optimizer sees (raw, as a caller would send them)
@@ -65,6 +74,18 @@ public final class FamilyTraining {
     long step = 0;
     float beta = spec.beta() == null ? 0f : spec.beta().floatValue();
     int annealSteps = spec.klAnnealSteps() == null ? 0 : spec.klAnnealSteps();
+    // Mult-VAE as its paper trains it: the epoch kept is the one ranking held-back users best.
+    HeldBackUsers validation = spec.family() == Family.MULTVAE && config.patience() > 0
+        ? HeldBackUsers.of(heldOut, config.seed()) : null;
+    if (validation != null && validation.size() == 0) {
+      validation = null;
+    }
+    java.util.List<Double> ndcgs = new java.util.ArrayList<>();
+    WeightsArtifact best = null;
+    double bestNdcg = Double.NEGATIVE_INFINITY;
+    int bestEpoch = 0;
+    double bestLoss = Double.NaN;
+    int epochsRun = 0;
     try (Model model = engine.newModel("autoencoder", null)) {
       model.setBlock(graph);
       try (Trainer trainer = model.newTrainer(djlConfig)) {
@@ -91,11 +112,51 @@ public final class FamilyTraining {
           trainLoss = sum / training.rows();
           objective.setBeta(beta);
           double heldOutLoss = locked(lock, () -> heldOutLoss(trainer, heldOut, heldOutConditions));
+          epochsRun = epoch;
+          if (validation != null) {
+            HeldBackUsers users = validation;
+            double ndcg = locked(lock, () -> users.ndcg(logits(trainer, encoder, decoder, users.foldIn())));
+            ndcgs.add(ndcg);
+            boolean better = ndcg > bestNdcg;
+            if (better) {
+              bestNdcg = ndcg;
+              bestEpoch = epoch;
+              bestLoss = trainLoss;
+              best = locked(lock, () -> DenseBlocks.save(encoder, decoder));
+            }
+            progress.onValidation(epoch, "ndcg@100", ndcg, better);
+          }
           progress.onEpoch(epoch, config.epochs(), trainLoss, heldOutLoss);
+          if (validation != null && epoch - bestEpoch >= config.patience()) {
+            break;
+          }
         }
       }
-      return new Result(DenseBlocks.save(encoder, decoder), trainLoss);
+      if (best != null) {
+        return new Result(best, bestLoss, epochsRun, bestEpoch, ndcgs);
+      }
+      return new Result(DenseBlocks.save(encoder, decoder), trainLoss, epochsRun, epochsRun, ndcgs);
     }
+  }
+
+  /** Multvae's item logits for users' rows, through the posterior mean, as Recommend scores them. */
+  private Matrix logits(Trainer trainer, SequentialBlock encoder, SequentialBlock decoder, Matrix users) {
+    int rows = users.rows();
+    float[] out = new float[rows * users.cols()];
+    int chunk = 1024;
+    for (int from = 0; from < rows; from += chunk) {
+      int to = Math.min(rows, from + chunk);
+      try (NDManager m = trainer.getManager().newSubManager()) {
+        ParameterStore parameters = new ParameterStore(m, false);
+        float[] in = Inputs.encoderInput(spec, users.slice(from, to).data(), to - from, null);
+        NDArray h = encoder.forward(parameters,
+            new NDList(m.create(in, new Shape(to - from, architecture.encoderInputWidth()))), false).singletonOrThrow();
+        NDArray mean = h.split(2, 1).get(0);
+        float[] logits = decoder.forward(parameters, new NDList(mean), false).singletonOrThrow().toFloatArray();
+        System.arraycopy(logits, 0, out, from * users.cols(), logits.length);
+      }
+    }
+    return new Matrix(rows, users.cols(), out);
   }
 
   private double step(Trainer trainer, Matrix rows, int[] conditions, long seed) {

@@ -37,6 +37,16 @@ final class Scores {
       }
       return new Reconstruction(output, scores, new Matrix(rows, cols, errors));
     }
+    if (kind == ScoreKind.MSE_MAHALANOBIS) {
+      Matrix e = ReconstructionLoss.MSE.elementwise(x, output);
+      float[] mse = ReconstructionLoss.rowMeans(e);
+      float[] codes = f.mean().data();
+      int latent = spec.latentDim();
+      for (int r = 0; r < rows; r++) {
+        scores[r] = (float) spec.latentDensity().score(mse[r], codes, r * latent);
+      }
+      return new Reconstruction(output, scores, e);
+    }
     if (kind != ScoreKind.NEG_ELBO) {
       ReconstructionLoss loss = kind == ScoreKind.MSE ? ReconstructionLoss.MSE : ReconstructionLoss.BCE;
       Matrix e = loss.elementwise(x, output);

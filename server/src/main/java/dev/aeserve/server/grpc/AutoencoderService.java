@@ -311,6 +311,7 @@ public final class AutoencoderService extends AutoencoderGrpc.AutoencoderImplBas
       case SCORE_KIND_MSE -> ScoreKind.MSE;
       case SCORE_KIND_BCE -> ScoreKind.BCE;
       case SCORE_KIND_NEGATIVE_ELBO -> ScoreKind.NEG_ELBO;
+      case SCORE_KIND_MSE_MAHALANOBIS -> ScoreKind.MSE_MAHALANOBIS;
       case SCORE_KIND_UNSPECIFIED, UNRECOGNIZED -> null;
     };
   }
@@ -320,6 +321,7 @@ public final class AutoencoderService extends AutoencoderGrpc.AutoencoderImplBas
       case MSE -> dev.aeserve.proto.v1.ScoreKind.SCORE_KIND_MSE;
       case BCE -> dev.aeserve.proto.v1.ScoreKind.SCORE_KIND_BCE;
       case NEG_ELBO -> dev.aeserve.proto.v1.ScoreKind.SCORE_KIND_NEGATIVE_ELBO;
+      case MSE_MAHALANOBIS -> dev.aeserve.proto.v1.ScoreKind.SCORE_KIND_MSE_MAHALANOBIS;
     };
   }
 }

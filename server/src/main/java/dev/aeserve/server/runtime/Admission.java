@@ -115,6 +115,11 @@ public final class Admission {
       throw new FamilyCapabilityException("score_kind BCE does not apply to family 'autorec': it predicts ratings and"
           + " scores MSE over observed ratings");
     }
+    if (kind == ScoreKind.MSE_MAHALANOBIS && !spec.canScore(kind)) {
+      throw new FamilyCapabilityException("score_kind MSE_MAHALANOBIS needs a version trained with a latent density;"
+          + " this version of family '" + spec.family().id() + "' has none (its default score is "
+          + spec.defaultScoreKind().id() + ")");
+    }
     return kind;
   }
 
