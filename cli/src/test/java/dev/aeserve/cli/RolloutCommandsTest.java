@@ -106,7 +106,14 @@ class RolloutCommandsTest {
     for (int i = 0; i < 4; i++) {
       ok("reconstruct", "--model", "roll", "--input", input.toString());
     }
+    // Shadow copies run after their primaries answered: wait until compare reports both measures.
     CliTestServer.Result compare = ok("traffic", "compare", "roll");
+    long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    while (!(compare.out().contains("reconstruction_error_diff") && compare.out().contains("latent_distance"))
+        && System.nanoTime() < until) {
+      Thread.onSpinWait();
+      compare = ok("traffic", "compare", "roll");
+    }
     assertThat(compare.lines().get(0)).isEqualTo("PRIMARY\tSHADOW\tMEASURE\tCOUNT\tMEAN\tP50\tP99\tSHED\tFAILED");
     assertThat(compare.lines().subList(1, compare.lines().size()))
         .allSatisfy(l -> assertThat(l).matches("[12]\t3\t(reconstruction_error_diff|latent_distance)\t\\d+\t.*"))
