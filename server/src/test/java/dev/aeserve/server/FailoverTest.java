@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aeserve.autoencoders.TrainedModel;
 import dev.aeserve.client.AeserveClient;
-import dev.aeserve.client.AeserveException;
 import dev.aeserve.client.ModelSelector;
 import dev.aeserve.registry.Database;
 import dev.aeserve.registry.DatabaseTimeouts;
@@ -12,7 +11,6 @@ import dev.aeserve.registry.EmbeddedDatabase;
 import dev.aeserve.registry.NewVersion;
 import dev.aeserve.registry.PostgresModelRegistry;
 import io.grpc.ManagedChannel;
-import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import java.io.IOException;
@@ -21,7 +19,6 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,7 +58,7 @@ class FailoverTest {
           AeserveClient client = AeserveClient.forChannel(channel, Duration.ofSeconds(30))) {
         float[][] x = {new float[6]};
         ModelSelector production = ModelSelector.alias("steady", "production");
-        assertThat(eventually(() -> client.encode(production, x)).servedBy().version()).isEqualTo(v1);
+        assertThat(ServerFixture.onceAvailable(() -> client.encode(production, x)).servedBy().version()).isEqualTo(v1);
 
         primary.close();
         // Between the primary's end and the standby's promotion the version stays served.
@@ -71,7 +68,8 @@ class FailoverTest {
         copy(dir.resolve("a"), dir.resolve("b"));
         standby = EmbeddedDatabase.start(dir.resolve("b"), standbyPort);
 
-        assertThat(eventually(() -> client.getModel("steady")).getVersionsCount()).as("registry answers from b")
+        assertThat(ServerFixture.onceAvailable(() -> client.getModel("steady")).getVersionsCount())
+            .as("registry answers from b")
             .isEqualTo(2);
         try (Database direct = Database.open(standby.jdbcUrl(), EmbeddedDatabase.USER, null);
             PostgresModelRegistry other = new PostgresModelRegistry(direct)) {
@@ -96,19 +94,6 @@ class FailoverTest {
   private static int version(PostgresModelRegistry registry, TrainedModel m) {
     return registry.createVersion(new NewVersion("steady", m.spec().toJson(), m.metrics().toJson(), null, null,
         m.weights(), null), "test").version();
-  }
-
-  /** The call's answer once it is not UNAVAILABLE, within a minute. */
-  private static <T> T eventually(Supplier<T> call) {
-    long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (true) {
-      try {
-        return call.get();
-      } catch (AeserveException e) {
-        assertThat(e.code()).isEqualTo(Status.Code.UNAVAILABLE);
-        assertThat(System.nanoTime()).as("answered within a minute: " + e.getMessage()).isLessThan(until);
-      }
-    }
   }
 
   private static int freePort() throws IOException {

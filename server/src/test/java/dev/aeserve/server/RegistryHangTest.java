@@ -55,7 +55,8 @@ class RegistryHangTest {
         int v1 = registry.createVersion(new NewVersion("held", m.spec().toJson(), m.metrics().toJson(), null, null,
             m.weights(), null), "test").version();
         float[][] x = {new float[6]};
-        assertThat(eventually(() -> client.encode(ModelSelector.model("held"), x)).servedBy().version()).isEqualTo(v1);
+        assertThat(ServerFixture.onceAvailable(() -> client.encode(ModelSelector.model("held"), x)).servedBy().version())
+            .isEqualTo(v1);
 
         // A statement in flight when Postgres stops: a lock holds GetModel's SELECT until then.
         try (Connection locker = DriverManager.getConnection(postgres.jdbcUrl(), EmbeddedDatabase.USER, null)) {
@@ -90,23 +91,10 @@ class RegistryHangTest {
           }
           locker.rollback();
         }
-        assertThat(eventually(() -> client.getModel("held")).getVersionsCount()).as("registry back after SIGCONT")
+        assertThat(ServerFixture.onceAvailable(() -> client.getModel("held")).getVersionsCount()).as("registry back after SIGCONT")
             .isEqualTo(1);
       } finally {
         channel.shutdownNow();
-      }
-    }
-  }
-
-  /** The call's answer once it is not UNAVAILABLE (the registry is slow or coming back), within a minute. */
-  private static <T> T eventually(java.util.function.Supplier<T> call) {
-    long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (true) {
-      try {
-        return call.get();
-      } catch (AeserveException e) {
-        assertThat(e.code()).isEqualTo(Status.Code.UNAVAILABLE);
-        assertThat(System.nanoTime()).as("answered within a minute: " + e.getMessage()).isLessThan(until);
       }
     }
   }

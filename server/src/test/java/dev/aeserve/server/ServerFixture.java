@@ -113,4 +113,21 @@ final class ServerFixture implements AutoCloseable {
     registry.close();
     database.close();
   }
+
+  /**
+   * The call's answer once it stops failing with UNAVAILABLE (a registry coming back, a version
+   * loading), within a minute; any other failure fails the test at once.
+   */
+  static <T> T onceAvailable(java.util.function.Supplier<T> call) {
+    long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (true) {
+      try {
+        return call.get();
+      } catch (dev.aeserve.client.AeserveException e) {
+        org.assertj.core.api.Assertions.assertThat(e.code()).isEqualTo(io.grpc.Status.Code.UNAVAILABLE);
+        org.assertj.core.api.Assertions.assertThat(System.nanoTime()).as("answered within a minute: " + e.getMessage())
+            .isLessThan(until);
+      }
+    }
+  }
 }
