@@ -24,6 +24,30 @@ final class CliTestServer implements AutoCloseable {
     List<String> lines() {
       return out.lines().toList();
     }
+
+    /**
+     * The one line a refused command printed: exit code 1 and one line on stderr (the server shares
+     * this JVM, so its log lines share stderr; the command's line is the one that starts "aeserve").
+     */
+    String refusal(String... args) {
+      org.assertj.core.api.Assertions.assertThat(code).as(String.join(" ", args) + " printed " + out + err)
+          .isEqualTo(1);
+      List<String> lines = err.lines().filter(l -> l.startsWith("aeserve")).toList();
+      org.assertj.core.api.Assertions.assertThat(lines).as(err).hasSize(1);
+      return lines.get(0);
+    }
+  }
+
+  /** Rows as a CSV file's text, one row per line. */
+  static String csv(float[][] rows) {
+    StringBuilder sb = new StringBuilder();
+    for (float[] row : rows) {
+      for (int i = 0; i < row.length; i++) {
+        sb.append(i == 0 ? "" : ",").append(row[i]);
+      }
+      sb.append('\n');
+    }
+    return sb.toString();
   }
 
   private final String databaseUrl = TestPostgres.freshDatabaseUrl();

@@ -46,7 +46,7 @@ class FirstTenMinutesTest {
   static void start() throws IOException {
     server = new CliTestServer();
     Path train = dir.resolve("train.csv");
-    Files.writeString(train, csv(SyntheticData.manifold(200, 8, 3).toArray()));
+    Files.writeString(train, CliTestServer.csv(SyntheticData.manifold(200, 8, 3).toArray()));
     CliTestServer.Result ae = server.call("train", "--family", "ae", "--data", train.toString(), "--register", "first-ae",
         "--hidden", "6", "--latent", "2", "--epochs", "2");
     assertThat(ae.code()).as(ae.err()).isZero();
@@ -60,17 +60,6 @@ class FirstTenMinutesTest {
   @AfterAll
   static void stop() {
     server.close();
-  }
-
-  private static String csv(float[][] rows) {
-    StringBuilder sb = new StringBuilder();
-    for (float[] row : rows) {
-      for (int i = 0; i < row.length; i++) {
-        sb.append(i == 0 ? "" : ",").append(row[i]);
-      }
-      sb.append('\n');
-    }
-    return sb.toString();
   }
 
   @Test

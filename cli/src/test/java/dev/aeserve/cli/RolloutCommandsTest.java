@@ -6,7 +6,6 @@ import dev.aeserve.autoencoders.data.SyntheticData;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,9 +30,9 @@ class RolloutCommandsTest {
     server = new CliTestServer();
     Path train = dir.resolve("train.csv");
     float[][] rows = SyntheticData.manifold(200, 8, 3).toArray();
-    Files.writeString(train, csv(rows));
+    Files.writeString(train, CliTestServer.csv(rows));
     input = dir.resolve("input.csv");
-    Files.writeString(input, csv(java.util.Arrays.copyOf(rows, 4)));
+    Files.writeString(input, CliTestServer.csv(java.util.Arrays.copyOf(rows, 4)));
     // Three versions of each model: rollouts need a primary, a candidate and one to spare.
     for (String model : new String[] {"roll", "arch"}) {
       for (int v = 1; v <= 3; v++) {
@@ -49,33 +48,17 @@ class RolloutCommandsTest {
     server.close();
   }
 
-  private static String csv(float[][] rows) {
-    StringBuilder sb = new StringBuilder();
-    for (float[] row : rows) {
-      for (int i = 0; i < row.length; i++) {
-        sb.append(i == 0 ? "" : ",").append(row[i]);
-      }
-      sb.append('\n');
-    }
-    return sb.toString();
-  }
-
   private static CliTestServer.Result ok(String... args) {
     CliTestServer.Result r = server.call(args);
     assertThat(r.code()).as(String.join(" ", args) + ": " + r.err()).isZero();
     return r;
   }
 
-  /**
-   * A refused command: exit code 1, nothing on stdout and one line on stderr (the server shares this
-   * JVM, so its log lines share stderr; the command's line is the one that starts "aeserve:").
-   */
+  /** A refused command: its one line (see {@link CliTestServer.Result#refusal}), and nothing on stdout. */
   static String refused(CliTestServer.Result r, String... args) {
-    assertThat(r.code()).as(String.join(" ", args) + " printed " + r.out() + r.err()).isEqualTo(1);
+    String line = r.refusal(args);
     assertThat(r.out()).isEmpty();
-    List<String> lines = r.err().lines().filter(l -> l.startsWith("aeserve")).toList();
-    assertThat(lines).as(r.err()).hasSize(1);
-    return lines.get(0);
+    return line;
   }
 
   private static String refused(String... args) {

@@ -56,10 +56,7 @@ class TokenAndMigrateCommandsTest {
   }
 
   private static String refused(CliTestServer.Result r, String... args) {
-    assertThat(r.code()).as(String.join(" ", args) + " printed " + r.out() + r.err()).isEqualTo(1);
-    List<String> lines = r.err().lines().filter(l -> l.startsWith("aeserve")).toList();
-    assertThat(lines).as(r.err()).hasSize(1);
-    return lines.get(0);
+    return r.refusal(args);
   }
 
   @Test
