@@ -109,7 +109,6 @@ public final class ShadowRunner implements AutoCloseable {
         Encoding other = await(shadow.submit(Lanes.ENCODE, theirRows, Job.NO_DEADLINE, () -> false));
         recordDistances(pair, mine.mean(), other.mean());
       }
-      return null;
     });
   }
 
@@ -122,15 +121,16 @@ public final class ShadowRunner implements AutoCloseable {
         Encoding other = await(shadow.submit(Lanes.ENCODE, theirRows, Job.NO_DEADLINE, () -> false));
         recordDistances(pair, mine, other.mean());
       }
-      return null;
     });
   }
 
   /** Runs {@code use} on the shadow version, held open until it returns. */
-  private void serveShadow(ResolvedVersion primary, int version,
-      java.util.function.Function<ServableVersion, Void> use) {
+  private void serveShadow(ResolvedVersion primary, int version, java.util.function.Consumer<ServableVersion> use) {
     ResolvedVersion shadow = resolver.resolve(ModelSelector.version(primary.version().model(), version));
-    runtime.serve(shadow.version(), use);
+    runtime.serve(shadow.version(), s -> {
+      use.accept(s);
+      return null;
+    });
   }
 
   /** Latent distance means something only between codes of the same family and size. */
