@@ -3,10 +3,12 @@
   check_chart.py DEFAULT.yaml FULL.yaml
 
 DEFAULT.yaml is `helm template` with the chart's own values, FULL.yaml with ci/full-values.yaml
-(GPUs, TLS with a client CA, a chart-made Secret, fixed replicas). The schemas say each object is
-well formed; these checks say the objects agree with each other and with the values. Prints one line
-per failed check and exits 1 if any failed.
+(GPUs, TLS with a client CA, a chart-made Secret, fixed replicas, the console). The schemas say each
+object is well formed; these checks say the objects agree with each other and with the values. Prints
+one line per failed check and exits 1 if any failed. With --self-test it also breaks each promise in
+SELF_TESTS in a copy of the renders and expects exactly that check to fail.
 """
+import copy
 import sys
 
 import yaml
@@ -45,6 +47,32 @@ def secret_refs(objs: dict) -> set[tuple[str, str]]:
                 if ref:
                     refs.add((ref["name"], ref["key"]))
     return refs
+
+
+def console_problem(objs: dict, port: int | None) -> str | None:
+    """What is wrong with the console wiring of a render, or None. port None: the console must be off."""
+    c = server(objs)
+    flags = [a for a in c["args"] if a.startswith("--console-port")]
+    container_ports = {p["name"]: p["containerPort"] for p in c.get("ports", [])}
+    services = [o for (k, _), o in objs.items() if k == "Service" and o["metadata"]["name"].endswith("-console")]
+    if port is None:
+        if flags or "console" in container_ports or services:
+            return f"console off, but the render has {flags} {container_ports.get('console')} {len(services)} Service(s)"
+        return None
+    if flags != [f"--console-port={port}"]:
+        return f"the server is started with {flags}, not --console-port={port}"
+    if container_ports.get("console") != port:
+        return f"the container port console is {container_ports.get('console')}, not {port}"
+    if len(services) != 1:
+        return f"expected one -console Service, found {len(services)}"
+    svc = services[0]
+    labels = one(objs, "Deployment")["spec"]["template"]["metadata"]["labels"]
+    if not svc["spec"]["selector"].items() <= labels.items():
+        return "the console Service selects no server pod"
+    ports = svc["spec"]["ports"]
+    if [(p["port"], p["targetPort"]) for p in ports] != [(port, "console")]:
+        return f"the console Service maps {[(p['port'], p['targetPort']) for p in ports]}, not {port} to console"
+    return None
 
 
 def config(objs: dict) -> dict:
@@ -89,18 +117,53 @@ def checks(default: dict, full: dict):
     rendered = one(full, "Secret")
     yield "full: the chart-made Secret holds every key the pods read", (
         {(rendered["metadata"]["name"], k) for k in rendered["stringData"]} >= secret_refs(full))
+    yield "default: no console port, flag or Service", console_problem(default, None) is None
+    yield "full: console on 8088: the flag, the container port and the Service agree", console_problem(full, 8088) is None
     yield "full: image pull secrets on the server and the migration pods", all(
         one(full, k)["spec"]["template"]["spec"].get("imagePullSecrets") == [{"name": "registry-credentials"}]
         for k in ("Deployment", "Job"))
 
 
+def _console_service(objs: dict) -> dict:
+    return next(o for (k, n), o in objs.items() if k == "Service" and n.endswith("-console"))
+
+
+# Each breaks one promise in a copy of the renders and names the check that must then fail (and only
+# that one of the console checks: a check failing for another reason would not count).
+SELF_TESTS = [
+    ("the console Service targets the gRPC port",
+     lambda d, f: _console_service(f)["spec"]["ports"][0].update(targetPort="grpc"),
+     "full: console on 8088: the flag, the container port and the Service agree"),
+    ("the server is not started with --console-port",
+     lambda d, f: server(f)["args"].remove("--console-port=8088"),
+     "full: console on 8088: the flag, the container port and the Service agree"),
+    ("the container does not declare the console port",
+     lambda d, f: server(f).update(ports=[p for p in server(f)["ports"] if p["name"] != "console"]),
+     "full: console on 8088: the flag, the container port and the Service agree"),
+    ("the default render opens the console",
+     lambda d, f: server(d)["args"].append("--console-port=8080"),
+     "default: no console port, flag or Service"),
+]
+
+
+def failures(default: dict, full: dict) -> list[str]:
+    return [name for name, ok in checks(default, full) if not ok]
+
+
 def main() -> int:
-    default, full = load(sys.argv[1]), load(sys.argv[2])
-    failed = 0
-    for name, ok in checks(default, full):
-        if not ok:
-            failed += 1
-            print(f"FAIL {name}")
+    args = [a for a in sys.argv[1:] if a != "--self-test"]
+    default, full = load(args[0]), load(args[1])
+    failed = failures(default, full)
+    for name in failed:
+        print(f"FAIL {name}")
+    if "--self-test" in sys.argv:
+        for what, mutate, expected in SELF_TESTS:
+            d, f = copy.deepcopy(default), copy.deepcopy(full)
+            mutate(d, f)
+            caught = failures(d, f)
+            if caught != [expected]:
+                failed.append(what)
+                print(f"FAIL self-test: {what}: expected only {expected!r} to fail, failed {caught}")
     return 1 if failed else 0
 
 

@@ -26,6 +26,7 @@ import yaml
 # What the server does, as DESIGN.md section 8 and docs/operations.md describe it.
 GRPC_PORT = 50051
 METRICS_PORT = 9090
+CONSOLE_PORT = 8080  # docker/k8s serves the web console here
 DRAIN_GRACE_S = 10  # in-flight calls get this long after SIGTERM
 SHUTDOWN_MARGIN_S = 10  # then models unload and the pool closes; JVM exit
 NATIVE_HEADROOM_MIB = 1024  # off-heap: engine libraries, weights, direct buffers, metaspace
@@ -301,6 +302,21 @@ def check_services_route_to_server_pods(b: Bundle) -> None:
         raise CheckFailure("the server must listen on 0.0.0.0 in a pod, or probes and Services cannot reach it")
 
 
+def check_console_reachable(b: Bundle) -> None:
+    c = b.server_container()
+    console_flag = flag(c["args"], "--console-port")
+    ports = {p["name"]: p["containerPort"] for p in c.get("ports", [])}
+    if console_flag != str(CONSOLE_PORT) or ports.get("console") != CONSOLE_PORT:
+        raise CheckFailure(f"--console-port {console_flag} and the container port console {ports.get('console')} "
+                           f"must both be {CONSOLE_PORT}")
+    svc = b.one("Service", "aeserve-console")
+    if not selects(svc["spec"]["selector"], pod_labels(b.deployment())):
+        raise CheckFailure("Service aeserve-console selects no server pod")
+    targets = [p.get("targetPort") for p in svc["spec"]["ports"]]
+    if "console" not in targets and CONSOLE_PORT not in targets:
+        raise CheckFailure(f"Service aeserve-console targets {targets}, not the container port console")
+
+
 def check_no_service_links(b: Bundle) -> None:
     # Service links would put AESERVE_PORT=tcp://..., AESERVE_SERVICE_HOST and friends into every
     # pod's environment (from the Service named aeserve), beside the AESERVE_* settings the CLI reads.
@@ -461,6 +477,7 @@ CHECKS: list[Callable[[Bundle], None]] = [
     check_resources_fit_heap_and_threads,
     check_references_resolve,
     check_services_route_to_server_pods,
+    check_console_reachable,
     check_no_service_links,
     check_migration_pods_get_no_traffic,
     check_migration_job,
@@ -561,6 +578,13 @@ MUTATIONS: list[tuple[str, Callable[[Bundle], None], Callable[[Bundle], None], s
      check_services_route_to_server_pods, "must be headless"),
     ("server listens on loopback", _replace_arg("--host=0.0.0.0", "--host=127.0.0.1"),
      check_services_route_to_server_pods, "must listen on 0.0.0.0"),
+    ("console Service targets the gRPC port", lambda b: b.one("Service", "aeserve-console")["spec"]["ports"][0].update(
+        targetPort="grpc"), check_console_reachable, "Service aeserve-console targets ['grpc']"),
+    ("console flag and container port differ", _replace_arg("--console-port=8080", "--console-port=8088"),
+     check_console_reachable, "--console-port 8088 and the container port console 8080"),
+    ("console Service selects the metrics pods", lambda b: b.one("Service", "aeserve-console")["spec"].update(
+        selector={"app.kubernetes.io/component": "metrics"}), check_console_reachable,
+     "Service aeserve-console selects no server pod"),
     ("Service env vars injected", lambda b: pod_spec(b.deployment()).pop("enableServiceLinks"),
      check_no_service_links, "enableServiceLinks must be false"),
     ("Job pods look like servers", lambda b: pod_labels(b.job()).update({"app.kubernetes.io/component": "server"}),

@@ -53,8 +53,11 @@ capabilities:
 
 {{/* Fails the render on values that cannot work, with what to change. */}}
 {{- define "aeserve.validate" -}}
-{{- if .Values.console.enabled -}}
-{{- fail "console.enabled: the aeserve server has no web console yet; leave console.enabled false" -}}
+{{- if and .Values.console.enabled (has (int .Values.console.port) (list (int .Values.service.port) (int .Values.service.metricsPort) (int .Values.tls.healthPort))) -}}
+{{- fail "console.port must differ from service.port, service.metricsPort and tls.healthPort: each listener needs its own port" -}}
+{{- end -}}
+{{- if and .Values.console.enabled (or (lt (int .Values.console.port) 1) (gt (int .Values.console.port) 65535)) -}}
+{{- fail "console.port must be a port number (1-65535)" -}}
 {{- end -}}
 {{- if not .Values.database.url -}}
 {{- fail "database.url is required: the JDBC URL of the Postgres every replica shares" -}}

@@ -55,7 +55,21 @@ public final class AutoencoderTrainer {
    *     be probabilities
    */
   public TrainedModel train(AutoencoderSpec spec, Matrix data, Conditions conditions, TrainingProgress progress) {
+    return train(spec, data, conditions, null, progress);
+  }
+
+  /**
+   * @param classes what each row of {@code data} is (such as its Fashion-MNIST class), or null: kept
+   *     with the golden batch's rows for people to see (the console colours the latent map by it),
+   *     never trained on. A cvae's condition labels serve when this is null
+   * @throws InvalidInputException also when {@code classes} does not have one name per row
+   */
+  public TrainedModel train(AutoencoderSpec spec, Matrix data, Conditions conditions, List<String> classes,
+      TrainingProgress progress) {
     Objects.requireNonNull(spec, "spec");
+    if (classes != null && classes.size() != data.rows()) {
+      throw new InvalidInputException(classes.size() + " class labels for " + data.rows() + " rows; give one per row");
+    }
     Objects.requireNonNull(progress, "progress");
     InputValidation.requireInput(spec, data);
     int[] labels = Objects.requireNonNull(conditions, "conditions").resolve(spec, data.rows());
@@ -98,7 +112,7 @@ public final class AutoencoderTrainer {
       Double best = fit.validationNdcg().get(fit.lambda());
       progress.onValidation(1, "ndcg@100", best == null ? 0 : best, true);
       result = new FamilyTraining.Result(EaseBlocks.artifact(spec, fit.weights(), config.engine()), 0, 1, 1,
-          List.of());
+          List.of(), List.of(), List.of());
     } else {
       result = new FamilyTraining(spec, config)
           .run(training, trainingLabels, heldOut, heldOutLabels, random, progress);
@@ -121,9 +135,12 @@ public final class AutoencoderTrainer {
     boolean validated = !result.validationNdcg().isEmpty();
     TrainingMetrics metrics = new TrainingMetrics(spec.loss(), result.finalTrainLoss(), scored.mse,
         spec.loss().equals("bce") ? scored.bce : null, training.rows(), heldOut.rows(), result.epochs(), seconds,
-        config.engine(), kind.id(), meanScore, goldenBatch(spec, heldOut, heldOutLabels, scored.scores, kind),
+        config.engine(), kind.id(), meanScore, goldenBatch(spec, heldOut, heldOutLabels,
+            classes == null ? null : FamilyTraining.gather(classes, order, 0, heldOutRows), scored.scores, kind),
         validated ? result.bestEpoch() : null, validated ? result.validationNdcg() : null,
-        choice.auroc().isEmpty() ? null : choice.auroc(), lambdaNdcg);
+        choice.auroc().isEmpty() ? null : choice.auroc(), lambdaNdcg,
+        result.trainLossCurve().isEmpty() ? null : result.trainLossCurve(),
+        result.heldOutLossCurve().isEmpty() ? null : result.heldOutLossCurve());
     Calibration calibration = spec.family().serves(Rpc.RECONSTRUCT)
         ? calibrator.fromScores(scored.scores, kind) : null;
     // The version records the domain it was trained on, so rows far from it can be told apart.
@@ -158,8 +175,8 @@ public final class AutoencoderTrainer {
    * mean of their scores as the trained artifact computed them, so warm-up can check a loaded
    * version reproduces them.
    */
-  private static GoldenBatch goldenBatch(AutoencoderSpec spec, Matrix heldOut, int[] labels, float[] scores,
-      ScoreKind kind) {
+  private static GoldenBatch goldenBatch(AutoencoderSpec spec, Matrix heldOut, int[] labels, List<String> classes,
+      float[] scores, ScoreKind kind) {
     int rows = Math.min(heldOut.rows(), Math.max(1, Math.min(GoldenBatch.TRAINED_ROWS,
         GoldenBatch.MAX_VALUES / heldOut.cols())));
     float[][] kept = new float[rows][];
@@ -175,7 +192,8 @@ public final class AutoencoderTrainer {
         names.add(spec.conditionLabels().get(labels[r]));
       }
     }
-    return new GoldenBatch(kept, names, kind.id(), mean);
+    List<String> kinds = classes != null ? List.copyOf(classes.subList(0, rows)) : names;
+    return new GoldenBatch(kept, names, kind.id(), mean, kinds);
   }
 
   /** Held-out MSE, BCE (over all elements; autorec: observed ratings only) and default scores. */

@@ -16,9 +16,18 @@ import java.util.Objects;
  * @param meanScore the rows' mean score when training recorded it on the trained artifact; null when
  *     unknown (warm-up then checks only that the scores are finite and, when calibrated, under the
  *     threshold)
+ * @param classes what each row is where the training data was labelled (a Fashion-MNIST class, a
+ *     cvae's condition), for people only: the console colours its latent map by it; it is never given
+ *     to the model. Null when the data had no labels
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record GoldenBatch(float[][] rows, List<String> labels, String scoreKind, Double meanScore) {
+public record GoldenBatch(float[][] rows, List<String> labels, String scoreKind, Double meanScore,
+    List<String> classes) {
+
+  /** A batch without class labels. */
+  public GoldenBatch(float[][] rows, List<String> labels, String scoreKind, Double meanScore) {
+    this(rows, labels, scoreKind, meanScore, null);
+  }
 
   /** How many rows training keeps. */
   public static final int TRAINED_ROWS = 32;
@@ -58,6 +67,19 @@ public record GoldenBatch(float[][] rows, List<String> labels, String scoreKind,
             + " rows; give one per row");
       }
       labels = List.copyOf(labels);
+    }
+    if (classes != null) {
+      if (classes.size() != rows.length) {
+        throw new InvalidSpecException("goldenBatch has " + classes.size() + " classes for " + rows.length
+            + " rows; give one per row");
+      }
+      for (int i = 0; i < classes.size(); i++) {
+        String c = classes.get(i);
+        if (c == null || c.isBlank() || c.length() > 64) {
+          throw new InvalidSpecException("goldenBatch.classes[" + i + "] must be a name of 1 to 64 characters");
+        }
+      }
+      classes = List.copyOf(classes);
     }
     scoreKind = Objects.requireNonNullElse(scoreKind, "").trim();
     if (!scoreKind.isEmpty()) {
@@ -111,12 +133,13 @@ public record GoldenBatch(float[][] rows, List<String> labels, String scoreKind,
   @Override
   public boolean equals(Object o) {
     return o instanceof GoldenBatch g && java.util.Arrays.deepEquals(g.rows, rows) && Objects.equals(g.labels, labels)
-        && Objects.equals(g.scoreKind, scoreKind) && Objects.equals(g.meanScore, meanScore);
+        && Objects.equals(g.scoreKind, scoreKind) && Objects.equals(g.meanScore, meanScore)
+        && Objects.equals(g.classes, classes);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(java.util.Arrays.deepHashCode(rows), labels, scoreKind, meanScore);
+    return Objects.hash(java.util.Arrays.deepHashCode(rows), labels, scoreKind, meanScore, classes);
   }
 
   @Override

@@ -31,12 +31,25 @@ import java.util.Objects;
  *     of held-out normal rows against generated off-distribution rows; the highest chose
  *     {@code scoreKind}
  * @param lambdaNdcg ease: NDCG@100 on the held-back users for each penalty tried
+ * @param trainLossCurve the mean training loss of each epoch run, in order (null for versions
+ *     trained before curves were recorded, and for ease, which has no epochs)
+ * @param heldOutLossCurve the held-out (validation) loss after each epoch run, the same length
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record TrainingMetrics(String loss, double finalTrainLoss, double heldOutMse, Double heldOutBce,
     int rowsTrained, int rowsHeldOut, int epochs, double seconds, EngineKind engine, String scoreKind,
     Double heldOutMeanScore, GoldenBatch goldenBatch, Integer bestEpoch, List<Double> validationNdcg,
-    Map<String, Double> anomalyScoreAuroc, Map<String, Double> lambdaNdcg) {
+    Map<String, Double> anomalyScoreAuroc, Map<String, Double> lambdaNdcg, List<Double> trainLossCurve,
+    List<Double> heldOutLossCurve) {
+
+  /** Metrics before per-epoch loss curves were recorded. */
+  public TrainingMetrics(String loss, double finalTrainLoss, double heldOutMse, Double heldOutBce,
+      int rowsTrained, int rowsHeldOut, int epochs, double seconds, EngineKind engine, String scoreKind,
+      Double heldOutMeanScore, GoldenBatch goldenBatch, Integer bestEpoch, List<Double> validationNdcg,
+      Map<String, Double> anomalyScoreAuroc, Map<String, Double> lambdaNdcg) {
+    this(loss, finalTrainLoss, heldOutMse, heldOutBce, rowsTrained, rowsHeldOut, epochs, seconds, engine, scoreKind,
+        heldOutMeanScore, goldenBatch, bestEpoch, validationNdcg, anomalyScoreAuroc, lambdaNdcg, null, null);
+  }
 
   /** Metrics before validation curves and score choices were recorded. */
   public TrainingMetrics(String loss, double finalTrainLoss, double heldOutMse, Double heldOutBce,
@@ -56,7 +69,8 @@ public record TrainingMetrics(String loss, double finalTrainLoss, double heldOut
   /** These metrics with another golden batch (or none). */
   public TrainingMetrics withGoldenBatch(GoldenBatch batch) {
     return new TrainingMetrics(loss, finalTrainLoss, heldOutMse, heldOutBce, rowsTrained, rowsHeldOut, epochs, seconds,
-        engine, scoreKind, heldOutMeanScore, batch, bestEpoch, validationNdcg, anomalyScoreAuroc, lambdaNdcg);
+        engine, scoreKind, heldOutMeanScore, batch, bestEpoch, validationNdcg, anomalyScoreAuroc, lambdaNdcg,
+        trainLossCurve, heldOutLossCurve);
   }
 
   private static final ObjectMapper JSON = new ObjectMapper()

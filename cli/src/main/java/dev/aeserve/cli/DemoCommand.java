@@ -83,7 +83,8 @@ final class DemoCommand implements Runnable {
         String target = "127.0.0.1:" + port;
         try (AeserveClient client = AeserveClient.builder(target).actor("aeserve-demo").build()) {
           Ratings ratings = DemoModels.ratings();
-          List<DemoModels.DemoModel> catalog = DemoModels.catalog(load(fashion), ratings);
+          Matrix images = load(fashion);
+          List<DemoModels.DemoModel> catalog = DemoModels.catalog(images, classes(fashion, images), ratings);
           Map<Family, String> names = new TreeMap<>();
           Map<Family, Path> inputs = new TreeMap<>();
           for (DemoModels.DemoModel m : catalog) {
@@ -125,7 +126,7 @@ final class DemoCommand implements Runnable {
     TrainingConfig config = new TrainingConfig(modelEpochs, 64, 1e-3f, 0.1, 42, engineKind);
     System.err.println("Training '" + m.name() + "' (" + m.family().id() + ", " + m.data().rows() + " rows of "
         + m.data().cols() + ") ...");
-    TrainedModel trained = new AutoencoderTrainer(config).train(m.spec(), m.data(), m.conditions(),
+    TrainedModel trained = new AutoencoderTrainer(config).train(m.spec(), m.data(), m.conditions(), m.classes(),
         new ProgressBar(System.err, modelEpochs));
     TrainCommand.printMetrics(out, trained.metrics());
     VersionInfo v = Registration.register(client, m.name(), m.description(), trained);
@@ -141,6 +142,36 @@ final class DemoCommand implements Runnable {
       return IdxReader.readImages(fashion.get(), FASHION_ROWS);
     } catch (IOException e) {
       throw new CliException("cannot read " + fashion.get() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The class name of each image, from the label file beside the images (train-labels-...), so the
+   * console can colour the latent map by class; null when there is none.
+   */
+  private static List<String> classes(Optional<Path> images, Matrix pixels) {
+    if (images.isEmpty()) {
+      return null;
+    }
+    Path labels = images.get().resolveSibling(images.get().getFileName().toString().replace("-images-", "-labels-")
+        .replace("idx3", "idx1"));
+    if (!Files.isReadable(labels)) {
+      return null;
+    }
+    try {
+      int[] values = IdxReader.readLabels(labels);
+      if (values.length < pixels.rows()) {
+        return null;
+      }
+      List<String> out = new ArrayList<>(pixels.rows());
+      for (int i = 0; i < pixels.rows(); i++) {
+        int v = values[i];
+        out.add(v >= 0 && v < Datasets.FASHION_MNIST_CLASSES.size() ? Datasets.FASHION_MNIST_CLASSES.get(v)
+            : String.valueOf(v));
+      }
+      return out;
+    } catch (IOException e) {
+      throw new CliException("cannot read " + labels + ": " + e.getMessage(), e);
     }
   }
 

@@ -31,9 +31,12 @@ final class DemoModels {
    * One model to register.
    *
    * @param input rows to try the model with (the first rows of its data), null for recommenders
+   * @param classes what each data row is (Fashion-MNIST's class names), kept with the version's
+   *     golden batch for the console's latent map; null where the data has no labels (a cvae's
+   *     conditions serve then)
    */
   record DemoModel(String name, String description, AutoencoderSpec spec, Matrix data, Conditions conditions,
-      Matrix input) {
+      Matrix input, List<String> classes) {
     Family family() {
       return spec.family();
     }
@@ -43,10 +46,11 @@ final class DemoModels {
 
   /**
    * @param images Fashion-MNIST pixel rows, or null for generated data
+   * @param classes each image's class name, or null
    * @param ratings all generated ratings; the recommenders train on the users the split keeps,
    *     drawn as {@code aeserve evaluate --held-out-users 100 --split-seed 42} draws them
    */
-  static List<DemoModel> catalog(Matrix images, Ratings ratings) {
+  static List<DemoModel> catalog(Matrix images, List<String> classes, Ratings ratings) {
     boolean fashion = images != null;
     String prefix = fashion ? "fashion-" : "demo-";
     String source = fashion ? "Fashion-MNIST" : "generated data";
@@ -59,13 +63,13 @@ final class DemoModels {
     // per-feature MSE of a few hundredths lets the posterior collapse onto the prior.
     List<DemoModel> out = new ArrayList<>();
     out.add(model(prefix + "ae", "dense autoencoder on " + source,
-        AutoencoderSpec.dense(x.cols(), hidden, latent, "sigmoid", loss), x));
+        AutoencoderSpec.dense(x.cols(), hidden, latent, "sigmoid", loss), x, classes));
     out.add(model(prefix + "conv-ae", "convolutional autoencoder on " + source,
-        AutoencoderSpec.conv(shape, List.of(8, 16), List.of(64), latent, "sigmoid", loss), x));
+        AutoencoderSpec.conv(shape, List.of(8, 16), List.of(64), latent, "sigmoid", loss), x, classes));
     out.add(model(prefix + "vae", "VAE on " + source,
-        AutoencoderSpec.vae(x.cols(), hidden, fashion ? 16 : 4, "sigmoid", "bce", 1.0), x));
+        AutoencoderSpec.vae(x.cols(), hidden, fashion ? 16 : 4, "sigmoid", "bce", 1.0), x, classes));
     out.add(model(prefix + "dae", "denoising autoencoder on " + source,
-        AutoencoderSpec.dae(x.cols(), hidden, latent, "sigmoid", loss, Corruption.gaussian(0.2).withClip(0, 1)), x));
+        AutoencoderSpec.dae(x.cols(), hidden, latent, "sigmoid", loss, Corruption.gaussian(0.2).withClip(0, 1)), x, classes));
     out.add(cvae());
     Ratings explicit = trainingUsers(ratings);
     out.add(recommender("demo-autorec", "user-based AutoRec on generated ratings",
@@ -87,8 +91,10 @@ final class DemoModels {
     return StrongGeneralization.split(all, HELD_OUT_USERS, 0.8, SPLIT_SEED).training();
   }
 
-  private static DemoModel model(String name, String description, AutoencoderSpec spec, Matrix data) {
-    return new DemoModel(name, description + " (aeserve demo)", spec, data, Conditions.NONE, data.slice(0, 5));
+  private static DemoModel model(String name, String description, AutoencoderSpec spec, Matrix data,
+      List<String> classes) {
+    return new DemoModel(name, description + " (aeserve demo)", spec, data, Conditions.NONE, data.slice(0, 5),
+        classes);
   }
 
   /** Three generated clusters, one per label: a cvae samples from the one it is asked for. */
@@ -105,12 +111,12 @@ final class DemoModels {
     Matrix data = new Matrix(conditions.length, width, values);
     AutoencoderSpec spec = AutoencoderSpec.cvae(width, List.of(32, 16), 3, "sigmoid", "bce", 1.0, CVAE_LABELS);
     return new DemoModel("demo-cvae", "conditional VAE on generated data with 3 labels (aeserve demo)", spec, data,
-        Conditions.perRow(conditions), data.slice(0, 5));
+        Conditions.perRow(conditions), data.slice(0, 5), null);
   }
 
   private static DemoModel recommender(String name, String description, AutoencoderSpec spec, Ratings ratings) {
     Matrix rows = ratings.matrix(new ItemVocabulary(spec.itemIds()));
-    return new DemoModel(name, description + " (aeserve demo)", spec, rows, Conditions.NONE, null);
+    return new DemoModel(name, description + " (aeserve demo)", spec, rows, Conditions.NONE, null, null);
   }
 
   private static List<String> vocabulary(Ratings ratings) {

@@ -43,7 +43,9 @@ final class TrainCommand implements Runnable {
   Path data;
 
   @Option(names = "--labels", paramLabel = "FILE",
-      description = "cvae: a condition label per row, an IDX label file or one label per line (labels: the distinct values).")
+      description = "A label per row, an IDX label file or one label per line: a cvae's conditions (labels: the distinct "
+          + "values); for other families the class of each row, kept with the held-out examples so the console colours "
+          + "its latent map by class (never trained on).")
   Path labels;
 
   @Option(names = "--min-users", defaultValue = "1", paramLabel = "N",
@@ -117,7 +119,7 @@ final class TrainCommand implements Runnable {
         set.rows().rows(), data, config.engine().djlName(), spec.loss());
     TrainedModel trained;
     try {
-      trained = new AutoencoderTrainer(config).train(spec, set.rows(), set.conditions(),
+      trained = new AutoencoderTrainer(config).train(spec, set.rows(), set.conditions(), set.classes(),
           new ProgressBar(err, config.epochs()));
     } catch (InvalidInputException | InvalidSpecException e) {
       throw new CliException(e.getMessage(), e);
@@ -137,7 +139,7 @@ final class TrainCommand implements Runnable {
   }
 
   /** What the trainer gets: the rows, a cvae's conditions, and the spec that fits them. */
-  private record TrainingSet(AutoencoderSpec spec, Matrix rows, Conditions conditions) {}
+  private record TrainingSet(AutoencoderSpec spec, Matrix rows, Conditions conditions, List<String> classes) {}
 
   private TrainingSet rowsSet(Family f) {
     Matrix rows = read(data, maxRows);
@@ -151,10 +153,10 @@ final class TrainCommand implements Runnable {
         indices[i] = names.indexOf(perRow.get(i));
       }
       conditions = Conditions.perRow(indices);
-    } else if (labels != null) {
-      throw new CliException("--labels is for cvae; family '" + f.id() + "' takes no conditions");
     }
-    return new TrainingSet(architecture.spec(f, rows.cols(), inUnitRange(rows), names), rows, conditions);
+    // Other families are not conditioned on labels: they only name what each example row is.
+    List<String> classes = f != Family.CVAE && labels != null ? LabelFile.read(labels, rows.rows()) : null;
+    return new TrainingSet(architecture.spec(f, rows.cols(), inUnitRange(rows), names), rows, conditions, classes);
   }
 
   /**
@@ -182,7 +184,10 @@ final class TrainCommand implements Runnable {
     }
     int trainingRows = rows.rows() - (int) Math.round(rows.rows() * heldOut);
     int stepsPerEpoch = Math.max(1, (trainingRows + batchSize - 1) / batchSize);
-    return new TrainingSet(architecture.recommenderSpec(f, items, stepsPerEpoch), rows, Conditions.NONE);
+    if (labels != null) {
+      throw new CliException("--labels is for rows of features; family '" + f.id() + "' trains on ratings");
+    }
+    return new TrainingSet(architecture.recommenderSpec(f, items, stepsPerEpoch), rows, Conditions.NONE, null);
   }
 
   /** Implicit-feedback families read interactions: ratings at or above {@code --threshold}. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aeserve.autoencoders.Calibration;
 import dev.aeserve.autoencoders.TrainedModel;
+import dev.aeserve.autoencoders.TrainingMetrics;
 import dev.aeserve.proto.v1.AutoencoderGrpc;
 import dev.aeserve.proto.v1.EncodeRequest;
 import dev.aeserve.proto.v1.EncodeResponse;
@@ -233,6 +234,81 @@ class ConsoleTest {
       assertThat(e.actor()).isEqualTo("release-bot");
     });
     assertThat(page("/rollouts")).contains("release-bot", "rollback");
+  }
+
+  @Test
+  void aTrainedVersionCarriesOneLossPerEpochAndItsPageDrawsTheCurves() throws Exception {
+    TrainingMetrics m = ServerFixture.tinyModel(WIDTH, 11).metrics();
+    assertThat(m.epochs()).isEqualTo(5);
+    assertThat(m.trainLossCurve()).hasSize(m.epochs()).allSatisfy(l -> assertThat(l).isFinite().isPositive());
+    assertThat(m.heldOutLossCurve()).hasSize(m.epochs()).allSatisfy(l -> assertThat(l).isFinite().isPositive());
+    assertThat(m.trainLossCurve().get(m.epochs() - 1)).isEqualTo(m.finalTrainLoss());
+    // Read back from the registry, as the page does.
+    assertThat(TrainingMetrics.fromJson(registry.getVersion("pictured", 1).metricsJson()).trainLossCurve())
+        .isEqualTo(m.trainLossCurve());
+
+    String version = page("/models/pictured/versions/1");
+    String curves = version.substring(version.indexOf("id=\"curves\""), version.indexOf("<h2>What it does"));
+    assertThat(curves).contains("<svg", "training loss", "held-out loss", "epoch").doesNotContain("No curves");
+    // One marker per epoch and series, each titled with its value.
+    assertThat(curves.split("<title>training loss, epoch ", -1)).hasSize(m.epochs() + 1);
+    assertThat(curves.split("<title>held-out loss, epoch ", -1)).hasSize(m.epochs() + 1);
+    for (int epoch = 1; epoch <= m.epochs(); epoch++) {
+      java.util.regex.Matcher shown = java.util.regex.Pattern.compile("<title>held-out loss, epoch " + epoch
+          + ": ([^<]+)</title>").matcher(curves);
+      assertThat(shown.find()).isTrue();
+      assertThat(Double.parseDouble(shown.group(1))).isCloseTo(m.heldOutLossCurve().get(epoch - 1),
+          org.assertj.core.data.Percentage.withPercentage(0.1));
+    }
+
+    // A version trained before curves were recorded: its metrics lack them, and the page says so.
+    TrainedModel old = ServerFixture.tinyModel(WIDTH, 13);
+    com.fasterxml.jackson.databind.node.ObjectNode json = (com.fasterxml.jackson.databind.node.ObjectNode)
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(old.metrics().toJson());
+    json.remove(List.of("trainLossCurve", "heldOutLossCurve"));
+    registry.createVersion(new NewVersion("pictured", old.spec().toJson(), json.toString(), null, null, old.weights(),
+        null), "test");
+    String older = page("/models/pictured/versions/3");
+    assertThat(older).contains("No curves recorded for this version").doesNotContain("<title>training loss");
+  }
+
+  @Test
+  void theLatentMapIsColouredByClassWhereTheTrainingDataWasLabelled() throws Exception {
+    // Two labelled clusters, as a labelled image set (Fashion-MNIST's classes) gives them.
+    dev.aeserve.autoencoders.Matrix a = dev.aeserve.autoencoders.data.SyntheticData.manifold(150, WIDTH, 21);
+    dev.aeserve.autoencoders.Matrix b = dev.aeserve.autoencoders.data.SyntheticData.manifold(150, WIDTH, 22);
+    float[] values = new float[300 * WIDTH];
+    System.arraycopy(a.data(), 0, values, 0, a.data().length);
+    System.arraycopy(b.data(), 0, values, a.data().length, b.data().length);
+    List<String> classes = new java.util.ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      classes.add(i < 150 ? "Sneaker" : "Ankle boot");
+    }
+    TrainedModel labelled = new dev.aeserve.autoencoders.AutoencoderTrainer(
+        new dev.aeserve.autoencoders.TrainingConfig(3, 32, 1e-2f, 0.2, 5, dev.aeserve.autoencoders.EngineKind.MXNET))
+        .train(dev.aeserve.autoencoders.AutoencoderSpec.dense(WIDTH, List.of(12), 3, "sigmoid", "mse"),
+            new dev.aeserve.autoencoders.Matrix(300, WIDTH, values), dev.aeserve.autoencoders.Conditions.NONE, classes,
+            dev.aeserve.autoencoders.TrainingProgress.NONE);
+    List<String> kept = labelled.metrics().goldenBatch().classes();
+    assertThat(kept).hasSize(labelled.metrics().goldenBatch().rows().length).containsOnly("Sneaker", "Ankle boot")
+        .contains("Sneaker", "Ankle boot");
+    registry.createModel("labelled", "ae", "labelled rows", "test");
+    registry.createVersion(new NewVersion("labelled", labelled.spec().toJson(), labelled.metrics().toJson(), null,
+        null, labelled.weights(), null), "test");
+    registry.promote("labelled", 1, "production", "test");
+
+    String map = new String(get("/models/labelled/versions/1/latent-map.svg").body());
+    // The legend names each class in a stable order (alphabetical), each with its own colour...
+    assertThat(map).contains("colour: class", ">Ankle boot<", ">Sneaker<");
+    assertThat(map.indexOf(">Ankle boot<")).isLessThan(map.indexOf(">Sneaker<"));
+    // ...and every point of a class wears that colour.
+    for (int i = 0; i < kept.size(); i++) {
+      String colour = kept.get(i).equals("Ankle boot") ? "#1f77b4" : "#ff7f0e";
+      assertThat(map).containsPattern("fill=\"" + colour + "\"[^>]*><title>row " + i + ", " + kept.get(i) + ",");
+    }
+    // Without labels, the map is shaded by score, and its legend says so.
+    String unlabelled = new String(get("/models/pictured/versions/1/latent-map.svg").body());
+    assertThat(unlabelled).contains("colour: score", "(high)", "(low)").doesNotContain("colour: class");
   }
 
   /**

@@ -9,6 +9,9 @@ import java.util.Locale;
 public final class Datasets {
   /** Where the Debian package {@code dataset-fashion-mnist} puts its files. */
   public static final Path FASHION_MNIST_DIR = Path.of("/usr/share/datasets/fashion-mnist");
+  /** Fashion-MNIST's class names, by the label value its label files hold (0 to 9). */
+  public static final java.util.List<String> FASHION_MNIST_CLASSES = java.util.List.of("T-shirt/top", "Trouser",
+      "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
 
   private Datasets() {}
 

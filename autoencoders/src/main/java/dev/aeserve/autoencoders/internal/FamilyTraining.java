@@ -50,8 +50,13 @@ public final class FamilyTraining {
    * @param bestEpoch the epoch whose weights were kept (1-based)
    * @param validationNdcg multvae: NDCG@100 on the held-back users after each epoch, else empty
    */
+  /**
+   * @param trainLossCurve the mean training loss of each epoch run, in order
+   * @param heldOutLossCurve the held-out loss after each epoch run (same space as the training loss)
+   */
   public record Result(WeightsArtifact artifact, double finalTrainLoss, int epochs, int bestEpoch,
-      java.util.List<Double> validationNdcg) {}
+      java.util.List<Double> validationNdcg, java.util.List<Double> trainLossCurve,
+      java.util.List<Double> heldOutLossCurve) {}
 
   /**
    * @param training rows the optimizer sees (raw, as a caller would send them)
@@ -81,6 +86,8 @@ public final class FamilyTraining {
       validation = null;
     }
     java.util.List<Double> ndcgs = new java.util.ArrayList<>();
+    java.util.List<Double> trainLosses = new java.util.ArrayList<>();
+    java.util.List<Double> heldOutLosses = new java.util.ArrayList<>();
     WeightsArtifact best = null;
     double bestNdcg = Double.NEGATIVE_INFINITY;
     int bestEpoch = 0;
@@ -113,6 +120,8 @@ public final class FamilyTraining {
           objective.setBeta(beta);
           double heldOutLoss = locked(lock, () -> heldOutLoss(trainer, heldOut, heldOutConditions));
           epochsRun = epoch;
+          trainLosses.add(trainLoss);
+          heldOutLosses.add(heldOutLoss);
           if (validation != null) {
             HeldBackUsers users = validation;
             double ndcg = locked(lock, () -> users.ndcg(logits(trainer, encoder, decoder, users.foldIn())));
@@ -133,9 +142,10 @@ public final class FamilyTraining {
         }
       }
       if (best != null) {
-        return new Result(best, bestLoss, epochsRun, bestEpoch, ndcgs);
+        return new Result(best, bestLoss, epochsRun, bestEpoch, ndcgs, trainLosses, heldOutLosses);
       }
-      return new Result(DenseBlocks.save(encoder, decoder), trainLoss, epochsRun, epochsRun, ndcgs);
+      return new Result(DenseBlocks.save(encoder, decoder), trainLoss, epochsRun, epochsRun, ndcgs, trainLosses,
+          heldOutLosses);
     }
   }
 
@@ -286,6 +296,14 @@ public final class FamilyTraining {
     int[] out = new int[to - from];
     for (int i = from; i < to; i++) {
       out[i - from] = values[order[i]];
+    }
+    return out;
+  }
+
+  public static java.util.List<String> gather(java.util.List<String> values, int[] order, int from, int to) {
+    java.util.List<String> out = new java.util.ArrayList<>(to - from);
+    for (int i = from; i < to; i++) {
+      out.add(values.get(order[i]));
     }
     return out;
   }

@@ -13,6 +13,8 @@ final class Svg {
   static final int WIDTH = 480;
   static final int HEIGHT = 300;
   private static final int PAD = 36;
+  /** Width of a scatter plot's legend column. */
+  private static final int LEGEND = 130;
   private static final String[] PALETTE = {
       "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
 
@@ -21,23 +23,72 @@ final class Svg {
   /** A point of a scatter plot: where, its colour value in [0, 1] or a category, and a tooltip. */
   record Point(double x, double y, double shade, int category, String title) {}
 
-  static String scatter(List<Point> points, boolean categorical, String xLabel, String yLabel, String legend) {
+  /**
+   * A scatter plot. With {@code categories} each point takes its category's colour and a legend
+   * names every category; without, points are shaded low (blue) to high (red) between {@code lo}
+   * and {@code hi}, with a colour bar saying so (when lo < hi), or all one colour.
+   */
+  static String scatter(List<Point> points, List<String> categories, double lo, double hi, String shadeName,
+      String xLabel, String yLabel) {
+    boolean categorical = !categories.isEmpty();
+    boolean shaded = !categorical && Double.isFinite(lo) && Double.isFinite(hi) && lo < hi;
+    // The legend takes a column on the right; the points keep the rest.
+    int right = categorical || shaded ? WIDTH - LEGEND : WIDTH - PAD;
     double[] xs = points.stream().mapToDouble(Point::x).toArray();
     double[] ys = points.stream().mapToDouble(Point::y).toArray();
     double[] bx = bounds(xs);
     double[] by = bounds(ys);
     StringBuilder s = open();
-    axes(s, xLabel, yLabel);
+    s.append(String.format(Locale.ROOT,
+        "<path d=\"M%d %d V%d H%d\" fill=\"none\" stroke=\"#888\"/>", PAD, PAD - 6, HEIGHT - PAD, right + 6));
+    text(s, (PAD + right) / 2.0, HEIGHT - 6, "middle", xLabel);
+    s.append(String.format(Locale.ROOT,
+        "<text x=\"12\" y=\"%d\" text-anchor=\"middle\" transform=\"rotate(-90 12 %d)\" fill=\"#444\">%s</text>",
+        HEIGHT / 2, HEIGHT / 2, Html.esc(yLabel)));
     for (Point p : points) {
-      double cx = PAD + (p.x() - bx[0]) / (bx[1] - bx[0]) * (WIDTH - 2 * PAD);
+      double cx = PAD + (p.x() - bx[0]) / (bx[1] - bx[0]) * (right - PAD);
       double cy = HEIGHT - PAD - (p.y() - by[0]) / (by[1] - by[0]) * (HEIGHT - 2 * PAD);
-      String colour = categorical ? PALETTE[Math.floorMod(p.category(), PALETTE.length)] : ramp(p.shade());
+      String colour = categorical ? category(p.category()) : shaded ? ramp(p.shade()) : PALETTE[0];
       s.append(String.format(Locale.ROOT,
           "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"%s\" fill-opacity=\"0.85\" stroke=\"#333\" stroke-width=\"0.5\">"
               + "<title>%s</title></circle>", cx, cy, colour, Html.esc(p.title())));
     }
-    text(s, WIDTH - PAD, PAD - 12, "end", legend);
+    int lx = WIDTH - LEGEND + 16;
+    if (categorical) {
+      text(s, lx, PAD - 12, "start", "colour: " + shadeName);
+      for (int k = 0; k < categories.size(); k++) {
+        double y = PAD + 4 + 16 * k;
+        if (y > HEIGHT - 8) {
+          text(s, lx, y, "start", "… " + (categories.size() - k) + " more");
+          break;
+        }
+        s.append(String.format(Locale.ROOT, "<circle class=\"legend\" cx=\"%d\" cy=\"%.1f\" r=\"5\" fill=\"%s\" "
+            + "stroke=\"#333\" stroke-width=\"0.5\"/>", lx + 5, y - 4, category(k)));
+        text(s, lx + 14, y, "start", shorten(categories.get(k)));
+      }
+    } else if (shaded) {
+      text(s, lx, PAD - 12, "start", "colour: " + shadeName);
+      int bar = HEIGHT - 2 * PAD - 20;
+      s.append("<defs><linearGradient id=\"shade\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">");
+      for (int i = 0; i <= 4; i++) {
+        s.append(String.format(Locale.ROOT, "<stop offset=\"%d%%\" stop-color=\"%s\"/>", i * 25, ramp(i / 4.0)));
+      }
+      s.append("</linearGradient></defs>");
+      s.append(String.format(Locale.ROOT, "<rect class=\"legend\" x=\"%d\" y=\"%d\" width=\"14\" height=\"%d\" "
+          + "fill=\"url(#shade)\" stroke=\"#888\"/>", lx, PAD, bar));
+      text(s, lx + 20, PAD + 8, "start", num(hi) + " (high)");
+      text(s, lx + 20, PAD + bar, "start", num(lo) + " (low)");
+    }
     return s.append("</svg>").toString();
+  }
+
+  /** The colour of category {@code k}; after the palette's ten, they repeat. */
+  static String category(int k) {
+    return PALETTE[Math.floorMod(k, PALETTE.length)];
+  }
+
+  private static String shorten(String name) {
+    return name.length() > 16 ? name.substring(0, 15) + "…" : name;
   }
 
   /**
@@ -80,6 +131,50 @@ final class Svg {
       boolean right = x > WIDTH / 2.0;
       text(s, right ? x - 4 : x + 4, PAD - 10, right ? "end" : "start", thresholdLabel);
     }
+    return s.append("</svg>").toString();
+  }
+
+  /** A named series of a line chart: one value per x = 1, 2, 3, ... */
+  record Series(String name, List<Double> values) {}
+
+  /**
+   * A line chart of {@code series} over x = 1..n (epochs), one colour each, with a legend; a
+   * series of one value is a dot.
+   */
+  static String lines(List<Series> series, String xLabel, String yLabel) {
+    double[] all = series.stream().flatMap(c -> c.values().stream()).mapToDouble(Double::doubleValue).toArray();
+    int n = Math.max(1, series.stream().mapToInt(c -> c.values().size()).max().orElse(1));
+    double[] by = bounds(all);
+    StringBuilder s = open();
+    axes(s, xLabel, yLabel);
+    java.util.function.IntToDoubleFunction x = i -> n == 1 ? WIDTH / 2.0 : PAD + (i - 1.0) / (n - 1) * (WIDTH - 2 * PAD);
+    java.util.function.DoubleUnaryOperator y = v -> HEIGHT - PAD - (v - by[0]) / (by[1] - by[0]) * (HEIGHT - 2 * PAD);
+    for (int k = 0; k < series.size(); k++) {
+      Series c = series.get(k);
+      String colour = PALETTE[k % PALETTE.length];
+      StringBuilder path = new StringBuilder();
+      for (int i = 0; i < c.values().size(); i++) {
+        double v = c.values().get(i);
+        if (!Double.isFinite(v)) {
+          continue;
+        }
+        path.append(path.isEmpty() ? "M" : " L").append(String.format(Locale.ROOT, "%.1f %.1f", x.applyAsDouble(i + 1),
+            y.applyAsDouble(v)));
+        s.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\"><title>%s, "
+            + "%s %d: %s</title></circle>", x.applyAsDouble(i + 1), y.applyAsDouble(v), colour, Html.esc(c.name()),
+            Html.esc(xLabel), i + 1, num(v)));
+      }
+      s.append("<path d=\"").append(path).append("\" fill=\"none\" stroke=\"").append(colour)
+          .append("\" stroke-width=\"2\"/>");
+      double ly = PAD - 12 + 14 * k;
+      s.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"%s\" "
+          + "stroke-width=\"3\"/>", WIDTH - PAD - 120, ly - 4, WIDTH - PAD - 104, ly - 4, colour));
+      text(s, WIDTH - PAD - 100, ly, "start", c.name());
+    }
+    text(s, PAD, HEIGHT - PAD + 14, "start", "1");
+    text(s, WIDTH - PAD, HEIGHT - PAD + 14, "end", Integer.toString(n));
+    text(s, PAD - 4, PAD + 4, "end", num(by[1]));
+    text(s, PAD - 4, HEIGHT - PAD, "end", num(by[0]));
     return s.append("</svg>").toString();
   }
 

@@ -67,6 +67,7 @@ final class VersionPage {
                 + "\">version " + v.parentVersion() + "</a>")))
         .append("</table>");
     b.append("<h2>Training metrics</h2>").append(metrics(v));
+    b.append("<h2 id=\"curves\">Training curves</h2>").append(curves(v));
     b.append("<details><summary>Spec (JSON)</summary><pre>").append(esc(pretty(v.specJson()))).append("</pre></details>");
     b.append("<h2>What it does</h2>").append(pictureSection(v, spec, seed, temperature));
     return b.toString();
@@ -263,12 +264,70 @@ final class VersionPage {
           continue;
         }
         JsonNode n = e.getValue();
+        if (CURVES.containsKey(e.getKey()) && n.isArray()) {
+          b.append(row(e.getKey(), n.size() + " values, one per epoch: drawn under Training curves"));
+          continue;
+        }
         b.append(row(e.getKey(), n.isNumber() ? Svg.num(n.asDouble()) : esc(n.isTextual() ? n.asText() : n.toString())));
       }
       return b.append("</table>").toString();
     } catch (Exception e) {
       return "<pre>" + esc(v.metricsJson()) + "</pre>";
     }
+  }
+
+  /** The per-epoch series of the metrics JSON, by key, with the name the chart gives them. */
+  private static final Map<String, String> CURVES = Map.of(
+      "trainLossCurve", "training loss", "heldOutLossCurve", "held-out loss", "validationNdcg", "held-out NDCG@100");
+
+  /**
+   * The loss per epoch, as recorded in the metrics (train and held-out), as an inline SVG chart;
+   * multvae's validation NDCG as a second chart. Versions trained before curves were recorded
+   * (and uploads without them) say so.
+   */
+  static String curves(ModelVersion v) {
+    JsonNode doc;
+    try {
+      doc = v.metricsJson() == null || v.metricsJson().isBlank() ? null : JSON.readTree(v.metricsJson());
+    } catch (Exception e) {
+      doc = null;
+    }
+    List<Svg.Series> losses = new java.util.ArrayList<>();
+    for (String key : List.of("trainLossCurve", "heldOutLossCurve")) {
+      List<Double> values = series(doc, key);
+      if (!values.isEmpty()) {
+        losses.add(new Svg.Series(CURVES.get(key), values));
+      }
+    }
+    List<Double> ndcg = series(doc, "validationNdcg");
+    if (losses.isEmpty() && ndcg.isEmpty()) {
+      return Html.empty("No curves recorded for this version.", "Versions trained with <code>aeserve train</code> "
+          + "(or by the demo) since per-epoch losses were recorded keep one training and one held-out loss per epoch in "
+          + "their metrics (<code>trainLossCurve</code>, <code>heldOutLossCurve</code>); older versions and uploads "
+          + "without them have none.");
+    }
+    StringBuilder b = new StringBuilder("<div class=\"pics\">");
+    if (!losses.isEmpty()) {
+      String loss = doc.hasNonNull("loss") ? doc.get("loss").asText() : "loss";
+      b.append("<div class=\"pic curve\"><h3>Loss per epoch (").append(esc(loss))
+          .append(", in the space the model trains in)</h3>")
+          .append(Svg.lines(losses, "epoch", loss)).append("</div>");
+    }
+    if (!ndcg.isEmpty()) {
+      b.append("<div class=\"pic curve\"><h3>Held-out NDCG@100 per epoch</h3>")
+          .append(Svg.lines(List.of(new Svg.Series(CURVES.get("validationNdcg"), ndcg)), "epoch", "NDCG@100"))
+          .append("</div>");
+    }
+    return b.append("</div>").toString();
+  }
+
+  private static List<Double> series(JsonNode doc, String key) {
+    if (doc == null || !doc.has(key) || !doc.get(key).isArray()) {
+      return List.of();
+    }
+    List<Double> out = new java.util.ArrayList<>();
+    doc.get(key).forEach(n -> out.add(n.isNumber() ? n.asDouble() : Double.NaN));
+    return out;
   }
 
   private static String pretty(String json) {

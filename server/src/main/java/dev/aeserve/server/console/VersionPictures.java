@@ -33,11 +33,15 @@ final class VersionPictures {
   static final int TILE_PIXELS = 56;
   private static final int MAX_REMEMBERED = 64;
 
-  /** A version's example rows: the golden batch, with labels for a conditional model (else empty). */
-  record Examples(Matrix rows, List<String> labels) {
+  /**
+   * A version's example rows: the golden batch, with labels for a conditional model (else empty),
+   * and what each row is where training knew (its class, or a cvae's condition; else empty).
+   */
+  record Examples(Matrix rows, List<String> labels, List<String> classes) {
     Examples first(int n) {
       int k = Math.min(n, rows.rows());
-      return new Examples(rows.slice(0, k), labels.isEmpty() ? labels : labels.subList(0, k));
+      return new Examples(rows.slice(0, k), labels.isEmpty() ? labels : labels.subList(0, k),
+          classes.isEmpty() ? classes : classes.subList(0, k));
     }
   }
 
@@ -61,7 +65,10 @@ final class VersionPictures {
     if (golden == null) {
       return Optional.empty();
     }
-    return Optional.of(new Examples(Matrix.of(golden.rows()), golden.labels() == null ? List.of() : golden.labels()));
+    List<String> labels = golden.labels() == null ? List.of() : golden.labels();
+    // Versions trained before classes were kept: a cvae's conditions still say what each row is.
+    List<String> classes = golden.classes() != null ? golden.classes() : labels;
+    return Optional.of(new Examples(Matrix.of(golden.rows()), labels, classes));
   }
 
   private static ModelSelector exact(ModelVersion v) {
@@ -157,16 +164,20 @@ final class VersionPictures {
     return grid(shape).png(tiles, k, null);
   }
 
-  /** The first two principal components of the examples' codes, coloured by label or by score. */
+  /**
+   * The first two principal components of the examples' codes, coloured by class where the training
+   * data was labelled (any family), else by reconstruction score, with a legend.
+   */
   String latentMap(ModelVersion v, AutoencoderSpec spec, Examples ex) {
     Answers.Encoded e = encode(v, ex);
     double[][] xy = LatentMap.project(e.encoding().mean());
     List<Svg.Point> points = new ArrayList<>();
-    boolean byLabel = !ex.labels().isEmpty();
+    boolean byClass = !ex.classes().isEmpty();
+    List<String> categories = byClass ? categories(spec, ex.classes()) : List.of();
     float[] scores = null;
-    double lo = 0;
-    double hi = 1;
-    if (!byLabel && spec.family().serves(Rpc.RECONSTRUCT)) {
+    double lo = Double.NaN;
+    double hi = Double.NaN;
+    if (spec.family().serves(Rpc.RECONSTRUCT)) {
       scores = reconstruct(v, ex).reconstruction().scores();
       lo = Double.POSITIVE_INFINITY;
       hi = Double.NEGATIVE_INFINITY;
@@ -176,15 +187,31 @@ final class VersionPictures {
       }
     }
     for (int i = 0; i < xy.length; i++) {
-      String label = byLabel ? ex.labels().get(i) : null;
-      int category = byLabel ? Math.max(0, spec.conditionLabels().indexOf(label)) : 0;
-      double shade = scores == null || hi <= lo ? 0.5 : (scores[i] - lo) / (hi - lo);
-      String title = "row " + i + (label != null ? ", label " + label : "")
+      String label = byClass ? ex.classes().get(i) : null;
+      int category = byClass ? categories.indexOf(label) : 0;
+      double shade = scores == null || !(hi > lo) ? 0.5 : (scores[i] - lo) / (hi - lo);
+      String title = "row " + i + (label != null ? ", " + label : "")
           + (scores != null ? ", score " + Svg.num(scores[i]) : "");
       points.add(new Svg.Point(xy[i][0], xy[i][1], shade, category, title));
     }
-    String legend = byLabel ? "colour: condition label" : scores != null ? "colour: score (blue low, red high)" : "";
-    return Svg.scatter(points, byLabel, "principal component 1", "principal component 2", legend);
+    String what = byClass ? (ex.classes().equals(ex.labels()) ? "condition label" : "class")
+        : scores == null ? "" : "score";
+    return Svg.scatter(points, categories, lo, hi, what, "principal component 1", "principal component 2");
+  }
+
+  /**
+   * The legend's order, stable across versions so a class keeps its colour: a cvae's conditions in
+   * the spec's order, else numbers numerically and names alphabetically.
+   */
+  static List<String> categories(AutoencoderSpec spec, List<String> classes) {
+    List<String> distinct = new ArrayList<>(new java.util.LinkedHashSet<>(classes));
+    if (spec.conditionLabels() != null && spec.conditionLabels().containsAll(distinct)) {
+      return spec.conditionLabels().stream().filter(distinct::contains).toList();
+    }
+    boolean numeric = distinct.stream().allMatch(c -> c.matches("-?\\d{1,9}"));
+    distinct.sort(numeric ? java.util.Comparator.comparingInt(Integer::parseInt)
+        : java.util.Comparator.<String>naturalOrder());
+    return distinct;
   }
 
   /** The examples' reconstruction scores, with the calibrated threshold when there is one. */
