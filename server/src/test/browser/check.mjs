@@ -5,6 +5,7 @@
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
+import { execFileSync, spawnSync } from 'node:child_process';
 
 const [base, outDir] = process.argv.slice(2);
 if (!base || !outDir) {
@@ -89,38 +90,196 @@ while (queue.length > 0 && seen.size < MAX_PAGES) {
   }
   await page.close();
 }
-// With CONSOLE_CHECK_ACT=1 (a server made for the test: it changes routing), one promote through
-// the form of the first model with a split, as a person would: a real browser's POST, with its
-// Origin header, must be accepted, land back on the rollouts page and show in the audit log.
-if (process.env.CONSOLE_CHECK_ACT === '1') {
-  const page = await context.newPage();
-  const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push('console error: ' + m.text()); });
-  page.on('response', (r) => { if (r.status() >= 400) problems.push('HTTP ' + r.status() + ' for ' + r.url()); });
-  await page.goto(new URL('/rollouts', origin).href, { waitUntil: 'load' });
-  const form = page.locator('h2[id] ~ div form[action$="/promote"]').first();
-  if (await form.count() === 0) {
-    problems.push('no model with a split to promote on /rollouts');
-  } else {
-    const action = await form.getAttribute('action');
-    const version = await form.locator('select[name=version]').inputValue();
-    await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), form.locator('button').click()]);
-    if (new URL(page.url()).pathname !== '/rollouts') problems.push('the promote landed on ' + page.url());
-    const first = await page.locator('#audit + table tr:nth-child(2)').innerText().catch(() => '');
-    if (!first.includes('promote') || !first.includes(action.split('/')[2])) {
-      problems.push('the audit log does not start with the promote: ' + first.replace(/\s+/g, ' '));
+// With CONSOLE_WRITE_TOKEN and CONSOLE_READ_TOKEN (a server with authentication on, made for this
+// test: it changes routing), the console's actions as people take them, each checked afterwards
+// through the gRPC API (the aeserve CLI, AESERVE_CLI, against AESERVE_TARGET):
+//   - a promote posted without a token is refused (401, with a message) and changes nothing;
+//   - signed in with a read-only token, the Promote button is refused (403, with a message) and
+//     changes nothing;
+//   - signed in with a registry:write token, the Promote button lands back on the rollouts page, the
+//     gRPC API then serves the promoted version, and the audit log records the promote under the
+//     token's name (CONSOLE_WRITE_NAME).
+if (process.env.CONSOLE_WRITE_TOKEN) {
+  const act = await actions();
+  passed += act.passed;
+  failed += act.failed;
+}
+
+async function actions() {
+  const result = { passed: 0, failed: 0 };
+  const cli = (args) => {
+    const out = execFileSync(process.env.AESERVE_CLI, [...args, '--server', process.env.AESERVE_TARGET],
+      { env: { ...process.env, AESERVE_TOKEN: process.env.CONSOLE_WRITE_TOKEN }, encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'] });
+    return out;
+  };
+  // What routing and the audit log are, read through the gRPC API.
+  const routing = (model) => ({
+    traffic: JSON.parse(cli(['traffic', 'show', model, '--json'])).primaries,
+    aliases: JSON.parse(cli(['models', 'show', model, '--json'])).aliases,
+    events: JSON.parse(cli(['events', '--model', model, '--limit', '5', '--json'])),
+  });
+  const verdict = (name, problems, detail) => {
+    if (problems.length === 0) {
+      result.passed++;
+      console.log(`ok ${name}${detail ? ': ' + detail : ''}`);
+    } else {
+      result.failed++;
+      console.log(`FAIL ${name}`);
+      for (const p of problems) console.log('   ' + p);
     }
-    await page.screenshot({ path: path.join(outDir, 'rollouts-after-promote.png'), fullPage: true });
-    if (problems.length === 0) console.log(`ok promote of v${version} through ${action}, audited: ${first.replace(/\s+/g, ' ')}`);
+  };
+  // A page of its own context (its own cookies), failing on console errors except those listed.
+  const open = async (allowedStatus) => {
+    const ctx = await browser.newContext({ viewport: { width: 1366, height: 800 } });
+    const page = await ctx.newPage();
+    const problems = [];
+    page.on('console', (m) => {
+      // Chromium logs a refused request as a console error; the refusal under test is expected.
+      const expected = allowedStatus && m.text().includes(`status of ${allowedStatus}`);
+      if (m.type() === 'error' && !expected) problems.push('console error: ' + m.text());
+    });
+    page.on('pageerror', (e) => problems.push('page error: ' + e.message));
+    return { ctx, page, problems };
+  };
+  const signIn = async (page, secret) => {
+    await page.goto(new URL('/signin', origin).href, { waitUntil: 'load' });
+    await page.fill('input[name=token]', secret);
+    await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('form[action="/signin"] button')]);
+  };
+  const promoteForm = (page) => page.locator(`form[action="/models/${encodeURIComponent(model)}/promote"]`).first();
+
+  // The first model being rolled out (a split: the rollouts page gives it a heading of its own); the
+  // version to promote is the highest one its form offers.
+  const look = await open();
+  await look.page.goto(new URL('/rollouts', origin).href, { waitUntil: 'load' });
+  const headings = look.page.locator('h2[id]:not(#audit)');
+  const model = await headings.count() > 0 ? await headings.first().getAttribute('id') : null;
+  await look.ctx.close();
+  if (!model) {
+    verdict('actions', ['no model on /rollouts to act on']);
+    return result;
   }
-  if (problems.length === 0) {
-    passed++;
-  } else {
-    failed++;
-    console.log('FAIL promote through the console');
-    for (const p of problems) console.log('   ' + p);
+  const before = routing(model);
+
+  // 1. No token: the page offers no buttons; a form posted anyway (from the console's own origin,
+  //    as a person's browser would) is refused with 401 and a message.
+  {
+    const { ctx, page, problems } = await open(401);
+    await page.goto(new URL('/rollouts', origin).href, { waitUntil: 'load' });
+    if (await page.locator('form[action$="/promote"] button').count() !== 0) {
+      problems.push('the rollouts page offers Promote buttons without a token');
+    }
+    const [response] = await Promise.all([
+      page.waitForNavigation({ waitUntil: 'load' }),
+      page.evaluate((action) => {
+        const f = document.createElement('form');
+        f.method = 'post';
+        f.action = action;
+        for (const [k, v] of [['version', '2'], ['alias', 'production']]) {
+          const i = document.createElement('input');
+          i.name = k;
+          i.value = v;
+          f.appendChild(i);
+        }
+        document.body.appendChild(f);
+        f.submit();
+      }, `/models/${model}/promote`),
+    ]);
+    const body = await page.locator('body').innerText();
+    if (!response || response.status() !== 401) problems.push('status ' + (response && response.status()) + ', not 401');
+    if (!body.includes('UNAUTHENTICATED') || !/token/i.test(body)) problems.push('no message: ' + body.slice(0, 200));
+    await page.screenshot({ path: path.join(outDir, 'refused-without-token.png'), fullPage: true });
+    const after = routing(model);
+    if (JSON.stringify(after) !== JSON.stringify(before)) {
+      problems.push('routing or the audit log changed: ' + JSON.stringify(before) + ' -> ' + JSON.stringify(after));
+    }
+    verdict('promote without a token refused', problems, `HTTP ${response && response.status()}, `
+      + body.split('\n').find((l) => l.includes('token'))?.trim() + '; traffic, aliases and audit log unchanged');
+    await ctx.close();
   }
-  await page.close();
+
+  // 2. A read-only token signs in (it is a live token), but its Promote is refused with 403.
+  {
+    const { ctx, page, problems } = await open(403);
+    await signIn(page, process.env.CONSOLE_READ_TOKEN);
+    if (new URL(page.url()).pathname !== '/rollouts') problems.push('sign-in landed on ' + page.url());
+    const form = promoteForm(page);
+    let response = null;
+    if (await form.count() === 0) {
+      problems.push('no Promote form after signing in');
+    } else {
+      await form.locator('select[name=version]').selectOption({ index: (await form.locator('option').count()) - 1 });
+      [response] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), form.locator('button').click()]);
+    }
+    const body = await page.locator('body').innerText();
+    if (!response || response.status() !== 403) problems.push('status ' + (response && response.status()) + ', not 403');
+    if (!body.includes('PERMISSION_DENIED') || !body.includes('registry:write')) {
+      problems.push('no message naming the scope: ' + body.slice(0, 200));
+    }
+    await page.screenshot({ path: path.join(outDir, 'refused-read-only-token.png'), fullPage: true });
+    const after = routing(model);
+    if (JSON.stringify(after) !== JSON.stringify(before)) {
+      problems.push('routing or the audit log changed: ' + JSON.stringify(before) + ' -> ' + JSON.stringify(after));
+    }
+    verdict('promote with a read-only token refused', problems, `HTTP ${response && response.status()}, `
+      + body.split('\n').find((l) => l.includes('registry:write'))?.trim() + '; traffic, aliases and audit log unchanged');
+    await ctx.close();
+  }
+
+  // 3. A registry:write token: the promote is served by the gRPC API and audited under its name.
+  {
+    const { ctx, page, problems } = await open();
+    page.on('response', (r) => { if (r.status() >= 400) problems.push('HTTP ' + r.status() + ' for ' + r.url()); });
+    await signIn(page, process.env.CONSOLE_WRITE_TOKEN);
+    const form = promoteForm(page);
+    let version = null;
+    if (await form.count() === 0) {
+      problems.push('no Promote form after signing in');
+    } else {
+      await form.locator('select[name=version]').selectOption({ index: (await form.locator('option').count()) - 1 });
+      version = Number(await form.locator('select[name=version]').inputValue());
+      await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), form.locator('button').click()]);
+      if (new URL(page.url()).pathname !== '/rollouts') problems.push('the promote landed on ' + page.url());
+      const first = await page.locator('#audit + table tr:nth-child(2)').innerText().catch(() => '');
+      if (!first.includes('promote') || !first.includes(process.env.CONSOLE_WRITE_NAME)) {
+        problems.push('the page\'s audit log does not start with the promote by the token: ' + first.replace(/\s+/g, ' '));
+      }
+      await page.screenshot({ path: path.join(outDir, 'rollouts-after-promote.png'), fullPage: true });
+    }
+    let served = null;
+    let event = null;
+    if (version !== null) {
+      const after = routing(model);
+      if (after.traffic.length !== 1 || after.traffic[0].version !== version || after.traffic[0].weight !== 100) {
+        problems.push(`traffic after the promote is ${JSON.stringify(after.traffic)}, not 100% v${version}`);
+      }
+      if (!after.aliases.some((a) => a.alias === 'production' && a.version === version)) {
+        problems.push(`@production is not v${version}: ${JSON.stringify(after.aliases)}`);
+      }
+      event = after.events[0];
+      if (!event || event.action !== 'promote' || event.actor !== process.env.CONSOLE_WRITE_NAME
+        || event.version !== version) {
+        problems.push('the audit log (gRPC) does not start with the promote by '
+          + process.env.CONSOLE_WRITE_NAME + ': ' + JSON.stringify(event));
+      }
+      // A call through the gRPC API: servers take in a routing change from the registry's change
+      // feed moments after the commit, so ask until it answers from the promoted version (5 calls).
+      for (let attempt = 0; attempt < 5 && served !== version; attempt++) {
+        const call = spawnSync(process.env.AESERVE_CLI, ['encode', '--model', model, '--input',
+          path.join(process.env.CONSOLE_INPUT_DIR, model + '.csv'), '--server', process.env.AESERVE_TARGET],
+        { env: { ...process.env, AESERVE_TOKEN: process.env.CONSOLE_WRITE_TOKEN }, encoding: 'utf8' });
+        const m = /# served by [^:]+:(\d+)/.exec(call.stderr || '');
+        if (!m) problems.push('Encode failed: ' + (call.stderr || '').trim().split('\n').pop());
+        served = m ? Number(m[1]) : null;
+      }
+      if (served !== version) problems.push(`Encode is served by v${served}, not the promoted v${version}`);
+    }
+    verdict('promote with a registry:write token', problems, `v${version} of ${model} promoted; Encode served by v${served}; `
+      + `audit (gRPC): ${event && event.action} by ${event && event.actor}`);
+    await ctx.close();
+  }
+  return result;
 }
 await browser.close();
 if (seen.size < 4) {
