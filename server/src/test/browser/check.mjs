@@ -100,9 +100,15 @@ while (queue.length > 0 && seen.size < MAX_PAGES) {
 //     gRPC API then serves the promoted version, and the audit log records the promote under the
 //     token's name (CONSOLE_WRITE_NAME).
 if (process.env.CONSOLE_WRITE_TOKEN) {
-  const act = await actions();
-  passed += act.passed;
-  failed += act.failed;
+  try {
+    const act = await actions();
+    passed += act.passed;
+    failed += act.failed;
+  } catch (e) {
+    failed++;
+    console.log('FAIL the console actions did not finish');
+    console.log('   ' + String(e.stderr || e.message || e).split('\n').slice(0, 5).join('\n   '));
+  }
 }
 
 async function actions() {
@@ -115,9 +121,9 @@ async function actions() {
   };
   // What routing and the audit log are, read through the gRPC API.
   const routing = (model) => ({
-    traffic: JSON.parse(cli(['traffic', 'show', model, '--json'])).primaries,
-    aliases: JSON.parse(cli(['models', 'show', model, '--json'])).aliases,
-    events: JSON.parse(cli(['events', '--model', model, '--limit', '5', '--json'])),
+    traffic: JSON.parse(cli(['traffic', 'show', model, '-o', 'json'])).primaries,
+    aliases: JSON.parse(cli(['models', 'show', model, '-o', 'json'])).aliases,
+    events: JSON.parse(cli(['events', '--model', model, '--limit', '5', '-o', 'json'])),
   });
   const verdict = (name, problems, detail) => {
     if (problems.length === 0) {
@@ -194,8 +200,10 @@ async function actions() {
     if (JSON.stringify(after) !== JSON.stringify(before)) {
       problems.push('routing or the audit log changed: ' + JSON.stringify(before) + ' -> ' + JSON.stringify(after));
     }
-    verdict('promote without a token refused', problems, `HTTP ${response && response.status()}, `
-      + body.split('\n').find((l) => l.includes('token'))?.trim() + '; traffic, aliases and audit log unchanged');
+    const lines = body.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+    const said = lines[lines.findIndex((l) => l.includes('UNAUTHENTICATED')) + 1];
+    verdict('promote without a token refused', problems, `HTTP ${response && response.status()}, "${said}"; `
+      + 'traffic, aliases and audit log unchanged');
     await ctx.close();
   }
 
@@ -222,8 +230,8 @@ async function actions() {
     if (JSON.stringify(after) !== JSON.stringify(before)) {
       problems.push('routing or the audit log changed: ' + JSON.stringify(before) + ' -> ' + JSON.stringify(after));
     }
-    verdict('promote with a read-only token refused', problems, `HTTP ${response && response.status()}, `
-      + body.split('\n').find((l) => l.includes('registry:write'))?.trim() + '; traffic, aliases and audit log unchanged');
+    verdict('promote with a read-only token refused', problems, `HTTP ${response && response.status()}, "`
+      + body.split('\n').find((l) => l.includes('registry:write'))?.trim() + '"; traffic, aliases and audit log unchanged');
     await ctx.close();
   }
 
