@@ -111,9 +111,23 @@ class FamilyCommandsTest {
 
   @Test
   void daeDenoisesServerSideCorruption() throws IOException {
+    // --labels on a family without conditions: each row's class, kept with the held-out examples.
+    List<String> classes = new java.util.ArrayList<>();
+    for (int i = 0; i < 400; i++) {
+      classes.add(i % 3 == 0 ? "boot" : "bag");
+    }
+    Path labels = Files.write(dir.resolve("classes.txt"), classes);
     CliTestServer.Result trained = run("train", "--family", "dae", "--data", trainingData().toString(), "--register", "cli-dae",
-        "--hidden", "16", "--latent", "4", "--noise-sigma", "0.2", "--epochs", "3");
+        "--hidden", "16", "--latent", "4", "--noise-sigma", "0.2", "--epochs", "3", "--labels", labels.toString());
     assertThat(trained.code()).as(trained.err()).isZero();
+    try (AeserveClient client = AeserveClient.connect(server.target())) {
+      dev.aeserve.autoencoders.TrainingMetrics metrics = dev.aeserve.autoencoders.TrainingMetrics.fromJson(
+          client.listVersions("cli-dae").get(0).getMetricsJson());
+      assertThat(metrics.goldenBatch().classes()).hasSize(metrics.goldenBatch().rows().length)
+          .containsOnly("boot", "bag").contains("boot", "bag");
+      assertThat(metrics.goldenBatch().labels()).as("not conditions: a dae takes none").isNull();
+      assertThat(metrics.trainLossCurve()).hasSize(3);
+    }
     Path clean = csv("clean.csv", unseen(6));
 
     CliTestServer.Result denoised = run("denoise", "--model", "cli-dae", "--input", clean.toString(), "--gaussian", "0.2",
