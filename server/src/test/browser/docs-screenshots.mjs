@@ -23,7 +23,10 @@ for (const [file, url, height] of shots) {
   // A version's pictures start below its details: the shot starts at its 'What it does' heading
   // (or, for its curves, at 'Training curves').
   const heading = url.endsWith('#pictures') ? 'What it does' : url.endsWith('#curves') ? 'Training curves' : null;
-  const top = heading ? Math.max(0, (await page.locator('h2', { hasText: heading }).boundingBox()).y - 12) : 0;
+  // boundingBox is relative to the viewport, which an anchor (#curves) scrolls.
+  const scrolled = await page.evaluate(() => window.scrollY);
+  const top = heading
+    ? Math.max(0, (await page.locator('h2', { hasText: heading }).boundingBox()).y + scrolled - 12) : 0;
   await page.screenshot({ path: path.join(outDir, file), fullPage: true, clip: { x: 0, y: top, width: 1280, height } });
   console.log('wrote ' + path.join(outDir, file));
 }

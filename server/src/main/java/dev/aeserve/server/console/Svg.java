@@ -173,8 +173,9 @@ final class Svg {
     }
     text(s, PAD, HEIGHT - PAD + 14, "start", "1");
     text(s, WIDTH - PAD, HEIGHT - PAD + 14, "end", Integer.toString(n));
-    text(s, PAD - 4, PAD + 4, "end", num(by[1]));
-    text(s, PAD - 4, HEIGHT - PAD, "end", num(by[0]));
+    // Inside the plot, right of the axis: a loss such as 0.5049 is wider than the left margin.
+    text(s, PAD + 4, PAD + 4, "start", num(by[1]));
+    text(s, PAD + 4, HEIGHT - PAD - 4, "start", num(by[0]));
     return s.append("</svg>").toString();
   }
 
