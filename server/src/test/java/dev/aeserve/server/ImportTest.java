@@ -258,7 +258,7 @@ class ImportTest {
     assertThat(f.client.listVersions(model)).as(model + " has no version").isEmpty();
   }
 
-  private static String assertInvalid(Runnable call, String... messageParts) {
+  static String assertInvalid(Runnable call, String... messageParts) {
     String[] description = new String[1];
     assertThatThrownBy(call::run)
         .isInstanceOfAny(StatusRuntimeException.class, AeserveException.class)
@@ -275,7 +275,7 @@ class ImportTest {
     return description[0];
   }
 
-  private static void assertClose(String what, float[][] actual, JsonNode expected) {
+  static void assertClose(String what, float[][] actual, JsonNode expected) {
     float[][] want = matrix(expected);
     assertThat(actual).as(what).hasNumberOfRows(want.length);
     double worst = 0;
@@ -287,7 +287,7 @@ class ImportTest {
         worst = Math.max(worst, Math.abs(actual[r][c] - want[r][c]));
       }
     }
-    System.out.printf("%s: %d rows equal ONNX Runtime's within %.1e (largest difference %.2e)%n", what, want.length,
+    System.out.printf("%s: %d rows equal the exporter's runtime's within %.1e (largest difference %.2e)%n", what, want.length,
         TOLERANCE, worst);
   }
 
@@ -295,7 +295,7 @@ class ImportTest {
     return new String(fixture(family + "_manifest.json"), java.nio.charset.StandardCharsets.UTF_8);
   }
 
-  private static String edit(String json, Consumer<JsonNode> change) {
+  static String edit(String json, Consumer<JsonNode> change) {
     try {
       JsonNode node = JSON.readTree(json);
       change.accept(node);
@@ -314,9 +314,13 @@ class ImportTest {
   }
 
   static byte[] fixture(String name) {
-    try (InputStream in = ImportTest.class.getResourceAsStream("/imports/" + name)) {
+    return resource("/imports/" + name);
+  }
+
+  static byte[] resource(String path) {
+    try (InputStream in = ImportTest.class.getResourceAsStream(path)) {
       if (in == null) {
-        throw new IllegalStateException("no fixture /imports/" + name);
+        throw new IllegalStateException("no fixture " + path);
       }
       return in.readAllBytes();
     } catch (IOException e) {
@@ -324,7 +328,7 @@ class ImportTest {
     }
   }
 
-  private static float[][] matrix(JsonNode rows) {
+  static float[][] matrix(JsonNode rows) {
     float[][] m = new float[rows.size()][];
     for (int r = 0; r < m.length; r++) {
       m[r] = new float[rows.get(r).size()];
