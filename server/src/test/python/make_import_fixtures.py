@@ -3,6 +3,10 @@
 Writes server/src/test/resources/imports/:
   ae_encoder.onnx, ae_decoder.onnx, ae_manifest.json, ae_expected.json
   vae_encoder.onnx, vae_decoder.onnx, vae_manifest.json, vae_expected.json
+  multvae_encoder.onnx, multvae_decoder.onnx, multvae_manifest.json, multvae_expected.json
+                              a Mult-VAE-style recommender: item counts in (L2-normalized inside
+                              the encoder, as Mult-VAE's forward does), mean and log-variance,
+                              item logits out, the item vocabulary in the manifest
   and the wrong graphs a user exports by mistake:
   static_batch_encoder.onnx   the ae encoder with a batch axis fixed at 4
   latent4_decoder.onnx        an ae decoder that takes 4 latent values (the encoder gives 3)
@@ -99,6 +103,36 @@ def vae_decoder(rng):
                  [tensor("recon", TensorProto.FLOAT, "N", INPUT_DIM)], init)
 
 
+ITEMS = ["item-%s" % c for c in "abcdefgh"]
+
+
+def multvae_encoder(rng):
+    items = len(ITEMS)
+    init = dense("e1", rng, items, HIDDEN) + dense("mu", rng, HIDDEN, LATENT) + dense("lv", rng, HIDDEN, LATENT)
+    init.append(numpy_helper.from_array(np.array([1e-12], dtype=np.float32), "eps"))
+    # F.normalize(x): x / max(||x||_2, eps) per row. aeserve normalizes the row before the graph too
+    # (as for a native multvae); normalizing a unit row again changes nothing.
+    nodes = [helper.make_node("ReduceL2", ["counts"], ["norm"], axes=[1], keepdims=1),
+             helper.make_node("Max", ["norm", "eps"], ["norm_eps"]),
+             helper.make_node("Div", ["counts", "norm_eps"], ["x_unit"])]
+    nodes += layer("e1", "x_unit", "h", "Tanh") + layer("mu", "h", "mu") + layer("lv", "h", "logvar")
+    return model("multvae_encoder", nodes, [tensor("counts", TensorProto.FLOAT, "users", items)],
+                 [tensor("mu", TensorProto.FLOAT, "users", LATENT), tensor("logvar", TensorProto.FLOAT, "users",
+                                                                            LATENT)], init)
+
+
+def multvae_decoder(rng):
+    init = dense("d1", rng, LATENT, HIDDEN) + dense("d2", rng, HIDDEN, len(ITEMS))
+    nodes = layer("d1", "z", "g", "Tanh") + layer("d2", "g", "logits")
+    return model("multvae_decoder", nodes, [tensor("z", TensorProto.FLOAT, "users", LATENT)],
+                 [tensor("logits", TensorProto.FLOAT, "users", len(ITEMS))], init)
+
+
+def softmax(logits):
+    e = np.exp(logits.astype(np.float64) - logits.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
 def run(m, feeds):
     session = ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"])
     return session.run(None, feeds)
@@ -138,6 +172,25 @@ def main(out):
         {"x": rows(x), "encoded": rows(vae_mu), "logVariance": rows(vae_logvar), "reconstructed": rows(vae_recon),
          "z": rows(z), "decoded": rows(vae_decoded)})
 
+    # Users' item counts: each has 1 to 4 items, some counted twice.
+    counts = np.zeros((5, len(ITEMS)), dtype=np.float32)
+    crng = np.random.default_rng(15)
+    for u in range(counts.shape[0]):
+        for i in crng.choice(len(ITEMS), size=int(crng.integers(1, 5)), replace=False):
+            counts[u, i] = float(crng.integers(1, 3))
+    golden_counts = np.zeros((4, len(ITEMS)), dtype=np.float32)
+    for u in range(golden_counts.shape[0]):
+        golden_counts[u, crng.choice(len(ITEMS), size=3, replace=False)] = 1.0
+    enc, dec = multvae_encoder(np.random.default_rng(5)), multvae_decoder(np.random.default_rng(6))
+    mv_mu, mv_logvar = run(enc, {"counts": counts})
+    (mv_logits,) = run(dec, {"z": mv_mu})
+    write(out, "multvae", enc, dec, {
+        "format": "onnx", "family": "multvae", "inputDim": len(ITEMS), "latentDim": LATENT, "itemIds": ITEMS,
+        "encoder": {"input": "counts", "mean": "mu", "logVariance": "logvar"},
+        "decoder": {"input": "z", "output": "logits"}, "goldenBatch": {"rows": rows(golden_counts)}},
+        {"x": rows(counts), "encoded": rows(mv_mu), "logVariance": rows(mv_logvar), "logits": rows(mv_logits),
+         "reconstructed": rows(softmax(mv_logits))})
+
     save(out, "static_batch_encoder", ae_encoder(np.random.default_rng(1), batch=4))
     save(out, "latent4_decoder", ae_decoder(np.random.default_rng(2), latent=4))
     save(out, "double_input_encoder", ae_encoder(np.random.default_rng(1), dtype=TensorProto.DOUBLE))
@@ -162,7 +215,9 @@ def compact(doc):
     """One key per line, one matrix row per line: readable in a diff."""
     lines = []
     for key, value in doc.items():
-        if isinstance(value, list) or (isinstance(value, dict) and "rows" in value):
+        if isinstance(value, list) and value and isinstance(value[0], str):
+            lines.append("  " + json.dumps(key) + ": " + json.dumps(value))
+        elif isinstance(value, list) or (isinstance(value, dict) and "rows" in value):
             matrix = value if isinstance(value, list) else value["rows"]
             body = "[\n" + ",\n".join("    " + json.dumps(r) for r in matrix) + "\n  ]"
             lines.append("  " + json.dumps(key) + ": " + (body if isinstance(value, list) else '{"rows": ' + body + "}"))

@@ -18,8 +18,9 @@ import java.util.Set;
  * manifest").
  *
  * @param format {@code onnx} or {@code torchscript}
- * @param family {@code ae}, {@code dae} (x -> z -> x') or {@code vae} (the encoder returns mean
- *     and log-variance, the decoder maps z to x')
+ * @param family {@code ae}, {@code dae} (x -> z -> x'), {@code vae} (the encoder returns mean
+ *     and log-variance, the decoder maps z to x') or {@code multvae} (a Mult-VAE-style recommender:
+ *     an item vector in, mean and log-variance, item logits out)
  * @param inputDim features per input row
  * @param latentDim size of z
  * @param encoderInput the encoder graph's input tensor: rows x inputDim, float32
@@ -36,6 +37,8 @@ import java.util.Set;
  *     null when the graphs take raw inputs (the usual case: standardize inside the graph)
  * @param goldenBatch rows the import runs before it is accepted (and warm-up after); null to
  *     run generated rows within the input domain
+ * @param itemIds multvae: the item vocabulary, one id per input column (and decoder logit), in
+ *     column order; null for the other families
  */
 public record ImportManifest(
     String format,
@@ -51,14 +54,17 @@ public record ImportManifest(
     String score,
     InputDomain inputDomain,
     AutoencoderSpec.Standardization standardization,
-    GoldenBatch goldenBatch) {
+    GoldenBatch goldenBatch,
+    List<String> itemIds) {
 
   public static final String ONNX = "onnx";
   public static final String TORCHSCRIPT = "torchscript";
   /** Families whose graphs map onto the RPCs without a condition or a vocabulary. */
-  public static final Set<Family> FAMILIES = Set.of(Family.AE, Family.DAE, Family.VAE);
+  public static final Set<Family> FAMILIES = Set.of(Family.AE, Family.DAE, Family.VAE, Family.MULTVAE);
   private static final Set<String> TOP_KEYS = Set.of("format", "family", "inputDim", "latentDim", "encoder",
-      "decoder", "score", "inputDomain", "standardization", "goldenBatch");
+      "decoder", "score", "inputDomain", "standardization", "goldenBatch", "itemIds");
+  /** The one score a multvae's spec carries (its Reconstruct default is neg_elbo, as for native ones). */
+  private static final String MULTINOMIAL = "multinomial";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   public ImportManifest {
@@ -67,7 +73,7 @@ public record ImportManifest(
     }
     Objects.requireNonNull(family, "family");
     if (!FAMILIES.contains(family)) {
-      throw refused("family", "is '" + family.id() + "'; imports serve ae, dae and vae");
+      throw refused("family", "is '" + family.id() + "'; imports serve ae, dae, vae and multvae");
     }
     requireWidth("inputDim", inputDim);
     requireWidth("latentDim", latentDim);
@@ -90,9 +96,34 @@ public record ImportManifest(
     }
     requireName("decoder.input", decoderInput);
     requireName("decoder.output", decoderOutput);
-    score = score == null ? "mse" : score;
-    if (!score.equals("mse") && !score.equals("bce")) {
-      throw refused("score", "is " + quoted(score) + "; use mse or bce (vae scores neg_elbo on request)");
+    if (family == Family.MULTVAE) {
+      // The decoder's outputs are logits over the items: the likelihood is a softmax over them.
+      score = score == null ? MULTINOMIAL : score;
+      if (!score.equals(MULTINOMIAL)) {
+        throw refused("score", "is " + quoted(score) + "; a multvae's decoder outputs item logits, scored "
+            + "multinomial (leave it out)");
+      }
+      if (itemIds == null || itemIds.isEmpty()) {
+        throw refused("itemIds", "is missing: a multvae needs its item vocabulary, one id per input column");
+      }
+      itemIds = List.copyOf(itemIds);
+      if (itemIds.size() != inputDim) {
+        throw refused("itemIds", "has " + itemIds.size() + " items, inputDim is " + inputDim);
+      }
+      if (new java.util.HashSet<>(itemIds).size() != itemIds.size()) {
+        throw refused("itemIds", "holds an id twice; item ids must be unique");
+      }
+      if (standardization != null) {
+        throw refused("standardization", "is for dense families; a multvae takes interaction counts as they are");
+      }
+    } else {
+      score = score == null ? "mse" : score;
+      if (!score.equals("mse") && !score.equals("bce")) {
+        throw refused("score", "is " + quoted(score) + "; use mse or bce (vae scores neg_elbo on request)");
+      }
+      if (itemIds != null) {
+        throw refused("itemIds", "is for recommenders (multvae); family '" + family.id() + "' has no items");
+      }
     }
     if (inputDomain != null && inputDomain.width() >= 0 && inputDomain.width() != inputDim) {
       throw refused("inputDomain", "has " + inputDomain.width() + " features, inputDim is " + inputDim);
@@ -111,6 +142,9 @@ public record ImportManifest(
     s.put("latentDim", latentDim);
     s.put("loss", score);
     s.put("outputActivation", score.equals("bce") ? "sigmoid" : "identity");
+    if (itemIds != null) {
+      s.set("itemIds", JSON.valueToTree(itemIds));
+    }
     if (standardization != null) {
       s.set("standardization", JSON.valueToTree(standardization));
     }
@@ -138,6 +172,9 @@ public record ImportManifest(
     }
     if (!Objects.equals(spec.standardization(), standardization)) {
       throw new InvalidSpecException("spec standardization does not match the import manifest's standardization");
+    }
+    if (!Objects.equals(spec.itemIds(), itemIds)) {
+      throw new InvalidSpecException("spec itemIds do not match the import manifest's itemIds");
     }
   }
 
@@ -194,6 +231,9 @@ public record ImportManifest(
     if (goldenBatch != null) {
       m.set("goldenBatch", JSON.valueToTree(goldenBatch));
     }
+    if (itemIds != null) {
+      m.set("itemIds", JSON.valueToTree(itemIds));
+    }
     return m.toString();
   }
 
@@ -221,7 +261,7 @@ public record ImportManifest(
     try {
       family = Family.fromId(familyId);
     } catch (RuntimeException e) {
-      throw refused("family", "is '" + Texts.capped(familyId) + "'; imports serve ae, dae and vae");
+      throw refused("family", "is '" + Texts.capped(familyId) + "'; imports serve ae, dae, vae and multvae");
     }
     int inputDim = whole(root, "inputDim");
     int latentDim = whole(root, "latentDim");
@@ -236,7 +276,25 @@ public record ImportManifest(
         text(root, "score", "score", false),
         typed(root, "inputDomain", InputDomain.class), typed(root, "standardization",
             AutoencoderSpec.Standardization.class),
-        typed(root, "goldenBatch", GoldenBatch.class));
+        typed(root, "goldenBatch", GoldenBatch.class), strings(root, "itemIds"));
+  }
+
+  private static List<String> strings(JsonNode node, String field) {
+    JsonNode v = node.get(field);
+    if (v == null || v.isNull()) {
+      return null;
+    }
+    if (!v.isArray()) {
+      throw refused(field, "must be an array of strings, found " + v.getNodeType().name().toLowerCase(Locale.ROOT));
+    }
+    List<String> out = new ArrayList<>(v.size());
+    for (int i = 0; i < v.size(); i++) {
+      if (!v.get(i).isTextual() || v.get(i).asText().isEmpty()) {
+        throw refused(field + "[" + i + "]", "must be a non-empty string, found " + Texts.capped(v.get(i).toString()));
+      }
+      out.add(v.get(i).asText());
+    }
+    return out;
   }
 
   private static void requireKnown(JsonNode node, Set<String> known, String prefix) {

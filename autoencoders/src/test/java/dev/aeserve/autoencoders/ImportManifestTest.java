@@ -19,12 +19,16 @@ class ImportManifestTest {
       {"format": "onnx", "family": "vae", "inputDim": 6, "latentDim": 3,
        "encoder": {"input": "x", "mean": "mu", "logVariance": "logvar"},
        "decoder": {"input": "z", "output": "x_hat"}}""";
+  private static final String MULTVAE = """
+      {"format": "onnx", "family": "multvae", "inputDim": 3, "latentDim": 2, "itemIds": ["a", "b", "c"],
+       "encoder": {"input": "counts", "mean": "mu", "logVariance": "logvar"},
+       "decoder": {"input": "z", "output": "logits"}}""";
 
   static Stream<Arguments> refusals() {
     return Stream.of(
         Arguments.of(AE.replace("\"onnx\"", "\"tflite\""), "field format is 'tflite'; use onnx or torchscript"),
         Arguments.of(AE.replace("\"format\": \"onnx\", ", ""), "field format is missing"),
-        Arguments.of(AE.replace("\"ae\"", "\"cvae\""), "field family is 'cvae'; imports serve ae, dae and vae"),
+        Arguments.of(AE.replace("\"ae\"", "\"cvae\""), "field family is 'cvae'; imports serve ae, dae, vae and multvae"),
         Arguments.of(AE.replace("\"ae\"", "\"gan\""), "field family is 'gan'"),
         Arguments.of(AE.replace("\"inputDim\": 6", "\"inputDim\": 0"), "field inputDim is 0"),
         Arguments.of(AE.replace("\"latentDim\": 3", "\"latentDim\": 2.5"), "field latentDim must be a whole number"),
@@ -49,6 +53,14 @@ class ImportManifestTest {
             "field standardization is invalid: standardization scales must be finite and positive"),
         Arguments.of(AE.replace("\"score\": \"bce\"", "\"goldenBatch\": {\"rows\": []}"),
             "field goldenBatch is invalid: goldenBatch.rows is missing or empty"),
+        Arguments.of(MULTVAE.replace("\"itemIds\": [\"a\", \"b\", \"c\"],", ""), "field itemIds is missing"),
+        Arguments.of(MULTVAE.replace("\"c\"]", "\"c\", \"d\"]"), "field itemIds has 4 items, inputDim is 3"),
+        Arguments.of(MULTVAE.replace("\"c\"]", "\"a\"]"), "field itemIds holds an id twice"),
+        Arguments.of(MULTVAE.replace("\"c\"]", "3]"), "field itemIds[2] must be a non-empty string"),
+        Arguments.of(MULTVAE.replace("\"itemIds\"", "\"score\": \"mse\", \"itemIds\""),
+            "field score is 'mse'; a multvae's decoder outputs item logits"),
+        Arguments.of(AE.replace("\"score\": \"bce\"", "\"itemIds\": [\"a\"]"),
+            "field itemIds is for recommenders (multvae)"),
         Arguments.of("null", "import manifest must be a JSON object"),
         Arguments.of("{", "import manifest is not valid JSON"));
   }
@@ -72,6 +84,14 @@ class ImportManifestTest {
     assertThat(vae.encoderOutputDim()).isEqualTo(6);
     assertThat(vae.canScore(ScoreKind.NEG_ELBO)).isTrue();
     ImportManifest.fromJson(AE).requireMatches(ae);
+    AutoencoderSpec multvae = ImportManifest.fromJson(MULTVAE).spec();
+    assertThat(multvae.family()).isEqualTo(Family.MULTVAE);
+    assertThat(multvae.itemIds()).containsExactly("a", "b", "c");
+    assertThat(multvae.loss()).isEqualTo("multinomial");
+    assertThat(multvae.defaultScoreKind()).isEqualTo(ScoreKind.NEG_ELBO);
+    assertThat(multvae.domain()).isEqualTo(InputDomain.nonNegative(3));
+    assertThatThrownBy(() -> ImportManifest.fromJson(MULTVAE.replace("\"c\"]", "\"d\"]")).requireMatches(multvae))
+        .hasMessageContaining("spec itemIds do not match the import manifest's itemIds");
     assertThatThrownBy(() -> ImportManifest.fromJson(AE).requireMatches(vae))
         .hasMessageContaining("spec family 'vae' does not match the import manifest's family 'ae'");
   }

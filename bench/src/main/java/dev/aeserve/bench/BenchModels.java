@@ -24,6 +24,13 @@ final class BenchModels {
   /** W4: a VAE over 784-wide rows. */
   static final String VAE = "w4-vae";
   static final int ITEMS = 10_000;
+  /**
+   * The large model's weights exported to ONNX and imported back (served on ONNX Runtime): the
+   * imported model's batching gain and throughput beside the native one's.
+   */
+  static final String LARGE_ONNX = "w1-large-onnx";
+  /** The imported large model under a policy that never batches: its batching gain's baseline. */
+  static final String LARGE_ONNX_UNBATCHED = "w1-large-onnx-unbatched";
   /** Two versions of the large model: a primary and a shadow copying its calls. */
   static final String SHADOWED = "w1-large-shadowed";
 
@@ -68,6 +75,14 @@ final class BenchModels {
     // Throughput does not depend on how well a model learned; one short epoch gives real weights.
     TrainingConfig config = new TrainingConfig(1, 64, 1e-3f, 0.1, 42, EngineKind.MXNET);
     return new AutoencoderTrainer(config).train(spec, SyntheticData.manifold(512, 784, 3));
+  }
+
+  /** Registers {@code m} as an imported ONNX pair (written by aeserve's exporter) under {@code name}. */
+  static void registerOnnx(AeserveClient client, String name, TrainedModel m) {
+    dev.aeserve.autoencoders.ImportArtifact onnx = dev.aeserve.autoencoders.internal.OnnxExporter.export(m.spec(),
+        dev.aeserve.autoencoders.WeightsArtifact.parse(m.weights()));
+    client.createModel(name, m.spec().family().id(), "benchmark model, imported from ONNX");
+    client.uploadVersion(name, onnx.manifest().spec().toJson(), onnx.manifest().metricsJson(), null, onnx.toBytes());
   }
 
   static void register(AeserveClient client, String name, TrainedModel m) {

@@ -41,6 +41,7 @@ public final class BenchServer {
     ServerConfig config = ServerConfig.defaults().withPort(0).withPreload(existing).withEngine(engine).withMetricsPort(0)
         .withBatching(BatchingConfig.of(DEFAULT_POLICY)
             .withOverride(BenchModels.LARGE_UNBATCHED, BatchPolicy.unbatched())
+            .withOverride(BenchModels.LARGE_ONNX_UNBATCHED, BatchPolicy.unbatched())
             .withOverride(BenchModels.LARGE_GUARDED, GUARDED_POLICY));
     try (EmbeddedDatabase pg = EmbeddedDatabase.start(dir);
         Database db = Database.open(pg.jdbcUrl(), EmbeddedDatabase.USER, null);

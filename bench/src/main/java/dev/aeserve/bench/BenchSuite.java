@@ -76,6 +76,8 @@ public final class BenchSuite implements Callable<Integer> {
             BenchModels.register(client, BenchModels.SMALL, small);
             BenchModels.register(client, BenchModels.LARGE, large);
             BenchModels.register(client, BenchModels.LARGE_UNBATCHED, large);
+            BenchModels.registerOnnx(client, BenchModels.LARGE_ONNX, large);
+            BenchModels.registerOnnx(client, BenchModels.LARGE_ONNX_UNBATCHED, large);
             BenchModels.register(client, BenchModels.LARGE_GUARDED, large);
             BenchModels.register(client, BenchModels.VAE, vae);
             BenchModels.register(client, BenchModels.RECOMMENDER, recommender);
@@ -131,6 +133,17 @@ public final class BenchSuite implements Callable<Integer> {
     r.put("batching_gain_w1_large", largeBatched.result().throughput() / largeUnbatched.result().throughput());
     double meanBatchRows = MetricsSnapshot.mean(before, after, "aeserve_batch_rows", BenchModels.LARGE, "encode");
     r.put("w1_large_mean_batch_rows", meanBatchRows);
+
+    log(engine, "W1 large imported from ONNX (ONNX Runtime), batched and unbatched");
+    EncodeRequest w1Onnx = encode(BenchModels.LARGE_ONNX, 1);
+    Measured onnxBatched = measured(server, 1,
+        () -> LoadGenerator.closedLoop(CONCURRENCY, warm, measure, () -> blocking.encode(w1Onnx)));
+    r.put("w1_large_onnx", onnxBatched.row());
+    EncodeRequest w1OnnxUnbatched = encode(BenchModels.LARGE_ONNX_UNBATCHED, 1);
+    Measured onnxUnbatched = measured(server, 1,
+        () -> LoadGenerator.closedLoop(CONCURRENCY, warm, measure, () -> blocking.encode(w1OnnxUnbatched)));
+    r.put("w1_large_onnx_unbatched", onnxUnbatched.row());
+    r.put("onnx_batching_gain_w1_large", onnxBatched.result().throughput() / onnxUnbatched.result().throughput());
 
     log(engine, "W1 large concurrency sweep");
     Map<String, Object> sweep = new LinkedHashMap<>();

@@ -22,6 +22,8 @@ final class Report {
   private static final List<Figure> FIGURES = List.of(
       new Figure("batching_gain_w1_large", "W1-large throughput, dynamic batching over none, concurrency 64", ">= 3",
           (v, r) -> v >= 3),
+      new Figure("onnx_batching_gain_w1_large", "the same, for W1-large imported as an ONNX pair (ONNX Runtime)", ">= 3",
+          (v, r) -> v >= 3),
       new Figure("serving_efficiency", "server rows/s at concurrency 64 over the engine's own rows/s at the same batch size",
           ">= 0.6", (v, r) -> v >= 0.6),
       new Figure("rpc_floor_w1_small", "W1-small throughput over an echo RPC with the same payload", ">= 0.5",
@@ -113,7 +115,8 @@ final class Report {
         + "| server CPU s | generator CPU s |\n")
         .append("|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (var e : engines.entrySet()) {
-      for (String w : List.of("w1_small", "echo", "w1_large", "w1_large_unbatched", "w2_large",
+      for (String w : List.of("w1_small", "echo", "w1_large", "w1_large_unbatched", "w1_large_onnx",
+          "w1_large_onnx_unbatched", "w2_large",
           "w2_large_values_encoding", "w3_recommend", "w4_sample", "shadow_off", "shadow_on", "guarded_saturated",
           "half_load", "overload", "recovery")) {
         row(md, w, e.getKey(), (Map<?, ?>) e.getValue().get(w));

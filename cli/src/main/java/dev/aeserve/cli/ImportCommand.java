@@ -21,13 +21,16 @@ import picocli.CommandLine.Option;
  * graphs, checks them against the manifest and runs the golden batch before the version exists.
  */
 @Command(name = "import", mixinStandardHelpOptions = true,
-    description = "Register an exported encoder/decoder pair (ONNX) as a new version of a model.")
+    description = "Register an exported encoder/decoder pair (ONNX or TorchScript, as the manifest's format says) "
+        + "as a new version of a model.")
 final class ImportCommand implements Runnable {
 
-  @Option(names = "--encoder", required = true, paramLabel = "FILE", description = "The encoder graph (enc.onnx).")
+  @Option(names = "--encoder", required = true, paramLabel = "FILE",
+      description = "The encoder graph (enc.onnx, or enc.pt for TorchScript).")
   Path encoder;
 
-  @Option(names = "--decoder", required = true, paramLabel = "FILE", description = "The decoder graph (dec.onnx).")
+  @Option(names = "--decoder", required = true, paramLabel = "FILE",
+      description = "The decoder graph (dec.onnx, or dec.pt for TorchScript).")
   Path decoder;
 
   @Option(names = "--manifest", required = true, paramLabel = "FILE",

@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
         DemoCommand.class,
         TrainCommand.class,
         ImportCommand.class,
+        ExportCommand.class,
         ModelsCommand.class,
         VersionsCommand.class,
         AliasCommand.class,

@@ -100,6 +100,64 @@ class ImportTest {
   }
 
   @Test
+  void anImportedMultvaeRecommendsEncodesAndReconstructsAsOnnxRuntimeDoes() {
+    VersionInfo v = importPair("onnx-multvae", "multvae", "multvae_encoder", "multvae_decoder", manifest("multvae"));
+    JsonNode expected = fixtureJson("multvae_expected.json");
+    java.util.List<String> items = new java.util.ArrayList<>();
+    fixtureJson("multvae_manifest.json").get("itemIds").forEach(id -> items.add(id.asText()));
+    ModelSelector model = ModelSelector.model("onnx-multvae");
+    float[][] x = matrix(expected.get("x"));
+
+    EncodeResult encoded = f.client.encode(model, x);
+    assertThat(encoded.servedBy().engine()).isEqualTo("OnnxRuntime");
+    assertThat(encoded.servedBy().version()).isEqualTo(v.getVersion());
+    assertClose("Encode mean", encoded.latents(), expected.get("encoded"));
+    assertClose("Encode log-variance", encoded.logVariances(), expected.get("logVariance"));
+    assertClose("Reconstruct (softmax of the logits)", f.client.reconstruct(model, x).outputs(),
+        expected.get("reconstructed"));
+
+    // Every item, seen ones included: each score is the decoder's logit for that item.
+    java.util.List<dev.aeserve.client.UserHistory> users = new java.util.ArrayList<>();
+    for (int u = 0; u < x.length; u++) {
+      java.util.Map<String, Float> history = new java.util.LinkedHashMap<>();
+      for (int i = 0; i < items.size(); i++) {
+        if (x[u][i] != 0) {
+          history.put(items.get(i), x[u][i]);
+        }
+      }
+      users.add(new dev.aeserve.client.UserHistory("u" + u, history));
+    }
+    dev.aeserve.client.RecommendResult all = f.client.recommend(model, users,
+        dev.aeserve.client.RecommendOptions.top(items.size()).withExcludeSeen(false));
+    float[][] logits = new float[x.length][items.size()];
+    for (int u = 0; u < x.length; u++) {
+      var ranked = all.users().get(u).items();
+      assertThat(ranked).as("user " + u + " gets every item").hasSize(items.size());
+      for (int r = 0; r < ranked.size(); r++) {
+        logits[u][items.indexOf(ranked.get(r).itemId())] = ranked.get(r).score();
+        if (r > 0) {
+          assertThat(ranked.get(r).score()).as("best first").isLessThanOrEqualTo(ranked.get(r - 1).score());
+        }
+      }
+    }
+    assertClose("Recommend scores (item logits)", logits, expected.get("logits"));
+
+    // The default excludes what each user has seen, and ranks the rest as ONNX Runtime's logits do.
+    dev.aeserve.client.RecommendResult unseen = f.client.recommend(model, users,
+        dev.aeserve.client.RecommendOptions.top(2));
+    for (int u = 0; u < x.length; u++) {
+      final int user = u;
+      java.util.List<String> want = java.util.stream.IntStream.range(0, items.size()).boxed()
+          .filter(i -> x[user][i] == 0)
+          .sorted((a, b) -> Double.compare(expected.get("logits").get(user).get(b).asDouble(),
+              expected.get("logits").get(user).get(a).asDouble()))
+          .limit(2).map(items::get).toList();
+      assertThat(unseen.users().get(u).items().stream().map(dev.aeserve.client.RecommendResult.ScoredItem::itemId)
+          .toList()).as("user " + u + "'s top 2 unseen items").isEqualTo(want);
+    }
+  }
+
+  @Test
   void importsAUserGetsWrongAreRefusedNamingTheProblemAndLeaveNoVersion() {
     refused("static-batch", "ae", "static_batch_encoder", "ae_decoder", manifest("ae"),
         "encoder input 'x' has a static batch axis of 4");
@@ -200,7 +258,7 @@ class ImportTest {
     assertThat(f.client.listVersions(model)).as(model + " has no version").isEmpty();
   }
 
-  private static String assertInvalid(Runnable call, String... messageParts) {
+  static String assertInvalid(Runnable call, String... messageParts) {
     String[] description = new String[1];
     assertThatThrownBy(call::run)
         .isInstanceOfAny(StatusRuntimeException.class, AeserveException.class)
@@ -217,7 +275,7 @@ class ImportTest {
     return description[0];
   }
 
-  private static void assertClose(String what, float[][] actual, JsonNode expected) {
+  static void assertClose(String what, float[][] actual, JsonNode expected) {
     float[][] want = matrix(expected);
     assertThat(actual).as(what).hasNumberOfRows(want.length);
     double worst = 0;
@@ -229,7 +287,7 @@ class ImportTest {
         worst = Math.max(worst, Math.abs(actual[r][c] - want[r][c]));
       }
     }
-    System.out.printf("%s: %d rows equal ONNX Runtime's within %.1e (largest difference %.2e)%n", what, want.length,
+    System.out.printf("%s: %d rows equal the exporter's runtime's within %.1e (largest difference %.2e)%n", what, want.length,
         TOLERANCE, worst);
   }
 
@@ -237,7 +295,7 @@ class ImportTest {
     return new String(fixture(family + "_manifest.json"), java.nio.charset.StandardCharsets.UTF_8);
   }
 
-  private static String edit(String json, Consumer<JsonNode> change) {
+  static String edit(String json, Consumer<JsonNode> change) {
     try {
       JsonNode node = JSON.readTree(json);
       change.accept(node);
@@ -256,9 +314,13 @@ class ImportTest {
   }
 
   static byte[] fixture(String name) {
-    try (InputStream in = ImportTest.class.getResourceAsStream("/imports/" + name)) {
+    return resource("/imports/" + name);
+  }
+
+  static byte[] resource(String path) {
+    try (InputStream in = ImportTest.class.getResourceAsStream(path)) {
       if (in == null) {
-        throw new IllegalStateException("no fixture /imports/" + name);
+        throw new IllegalStateException("no fixture " + path);
       }
       return in.readAllBytes();
     } catch (IOException e) {
@@ -266,7 +328,7 @@ class ImportTest {
     }
   }
 
-  private static float[][] matrix(JsonNode rows) {
+  static float[][] matrix(JsonNode rows) {
     float[][] m = new float[rows.size()][];
     for (int r = 0; r < m.length; r++) {
       m[r] = new float[rows.get(r).size()];

@@ -12,7 +12,7 @@ import java.util.Random;
 
 /**
  * Loads an imported version and proves it serves before anyone calls it: after the graphs pass
- * their static checks ({@link OnnxGraphs}), the manifest's golden batch (or rows generated inside
+ * their static checks ({@link OnnxGraphs} for ONNX, {@link TorchScriptGraphs} for TorchScript), the manifest's golden batch (or rows generated inside
  * the input domain) runs through the encoder and decoder, alone and as one batch. A graph that
  * fails, answers non-finite values, or computes a row differently depending on the other rows in
  * its batch (which batching would expose to callers) is refused, naming what happened.
@@ -28,12 +28,9 @@ public final class ImportedVersions {
   public static DjlAutoencoder load(AutoencoderSpec spec, ImportArtifact artifact) {
     ImportManifest manifest = artifact.manifest();
     manifest.requireMatches(spec);
-    if (!manifest.format().equals(ImportManifest.ONNX)) {
-      throw new IncompatibleWeightsException("import format '" + manifest.format() + "' is not served by this build; "
-          + "export the encoder and decoder to ONNX (torch.onnx.export) and import them as format onnx");
-    }
-    OnnxGraphs graphs = OnnxGraphs.load(artifact);
-    DjlAutoencoder model = new DjlAutoencoder(spec, EngineKind.ONNX_RUNTIME, graphs);
+    boolean onnx = manifest.format().equals(ImportManifest.ONNX);
+    EncoderDecoder graphs = onnx ? OnnxGraphs.load(artifact) : TorchScriptGraphs.load(artifact);
+    DjlAutoencoder model = new DjlAutoencoder(spec, onnx ? EngineKind.ONNX_RUNTIME : EngineKind.PYTORCH, graphs);
     try {
       probe(spec, manifest, graphs);
       return model;
@@ -43,7 +40,7 @@ public final class ImportedVersions {
     }
   }
 
-  private static void probe(AutoencoderSpec spec, ImportManifest manifest, OnnxGraphs graphs) {
+  private static void probe(AutoencoderSpec spec, ImportManifest manifest, EncoderDecoder graphs) {
     boolean golden = manifest.goldenBatch() != null;
     Matrix rows = golden ? manifest.goldenBatch().matrix() : generated(spec);
     if (rows.cols() != spec.inputDim()) {
@@ -66,8 +63,16 @@ public final class ImportedVersions {
     requireFinite(out, spec.inputDim(), source, "decodes to non-finite values (decoder output '"
         + manifest.decoderOutput() + "')");
     if (n > 1) {
-      float[] lastAlone = graphs.encode(java.util.Arrays.copyOfRange(input, (n - 1) * spec.inputDim(),
-          n * spec.inputDim()), 1, spec.inputDim());
+      float[] lastAlone;
+      try {
+        lastAlone = graphs.encode(java.util.Arrays.copyOfRange(input, (n - 1) * spec.inputDim(),
+            n * spec.inputDim()), 1, spec.inputDim());
+      } catch (IncompatibleWeightsException e) {
+        // The rows ran as a batch of n but one row alone does not: the batch size was fixed at export.
+        throw new IncompatibleWeightsException("the encoder ran a batch of " + n + " rows but fails on 1 row, so its "
+            + "batch axis is static: save it so that any number of rows runs (aeserve batches callers' rows "
+            + "together): " + e.getMessage(), e);
+      }
       requireSameRow(lastAlone, h, n - 1, encoded, "encoder");
       float[] decodedAlone = graphs.decode(java.util.Arrays.copyOfRange(z, (n - 1) * latent, n * latent), 1, latent);
       requireSameRow(decodedAlone, out, n - 1, spec.inputDim(), "decoder");
