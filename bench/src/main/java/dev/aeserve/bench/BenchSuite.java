@@ -348,6 +348,7 @@ public final class BenchSuite implements Callable<Integer> {
     m.put("ok", r.ok());
     m.put("rejected", r.rejected());
     m.put("other_failures", r.otherFailures());
+    m.put("other_failures_outside_window", r.failuresOutsideWindow());
     m.put("server_cpu_s", r.serverCpuSeconds());
     m.put("server_cpu_ms_per_request", r.serverCpuMsPerCall());
     m.put("generator_cpu_s", r.generatorCpuSeconds());

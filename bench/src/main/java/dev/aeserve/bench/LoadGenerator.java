@@ -37,9 +37,18 @@ final class LoadGenerator {
    * behind, and the report says so.
    */
   record Result(long ok, long rejected, long otherFailures, double seconds, Histogram latencies,
-      double offeredPerSecond, double sentPerSecond, double serverCpuSeconds, double generatorCpuSeconds) {
+      double offeredPerSecond, double sentPerSecond, double serverCpuSeconds, double generatorCpuSeconds,
+      long failuresOutsideWindow) {
     double throughput() {
       return ok / seconds;
+    }
+
+    /**
+     * Failures other than RESOURCE_EXHAUSTED in the warm-up or among the calls still in flight when
+     * the window closed: not in the window's figures, but never hidden.
+     */
+    long allOtherFailures() {
+      return otherFailures + failuresOutsideWindow;
     }
 
     /** Calls the server handled in the CPU window (answered, refused, or failed). */
@@ -91,12 +100,13 @@ final class LoadGenerator {
     AtomicLong ok = new AtomicLong();
     AtomicLong rejected = new AtomicLong();
     AtomicLong failed = new AtomicLong();
+    AtomicLong failedOutside = new AtomicLong();
     AtomicBoolean measuring = new AtomicBoolean();
     AtomicBoolean stop = new AtomicBoolean();
     Histogram latencies = histogram();
     CountDownLatch stopped = new CountDownLatch(concurrency);
     for (int i = 0; i < concurrency; i++) {
-      new Caller(target, measuring, stop, stopped, latencies, ok, rejected, failed).next();
+      new Caller(target, measuring, stop, stopped, latencies, ok, rejected, failed, failedOutside).next();
     }
     Thread.sleep(warmup.toMillis());
     double serverBefore = server.seconds();
@@ -111,12 +121,12 @@ final class LoadGenerator {
     stop.set(true);
     stopped.await(60, TimeUnit.SECONDS);
     return new Result(ok.get(), rejected.get(), failed.get(), seconds, latencies, Double.NaN, Double.NaN,
-        serverCpu, selfCpu);
+        serverCpu, selfCpu, failedOutside.get());
   }
 
   /** One of a closed loop's in-flight slots: each answer sends its next call. */
   private record Caller(Target target, AtomicBoolean measuring, AtomicBoolean stop, CountDownLatch stopped,
-      Histogram latencies, AtomicLong ok, AtomicLong rejected, AtomicLong failed) {
+      Histogram latencies, AtomicLong ok, AtomicLong rejected, AtomicLong failed, AtomicLong failedOutside) {
     void next() {
       if (stop.get()) {
         stopped.countDown();
@@ -129,6 +139,8 @@ final class LoadGenerator {
           if (code == Status.Code.OK) {
             latencies.recordValue(System.nanoTime() - start);
           }
+        } else if (code != Status.Code.OK && code != Status.Code.RESOURCE_EXHAUSTED) {
+          failedOutside.incrementAndGet();
         }
         next();
       });
@@ -142,9 +154,8 @@ final class LoadGenerator {
    */
   static Result openLoop(Target target, CpuProbe server, double ratePerSecond, Duration warmup, Duration duration)
       throws InterruptedException {
-    if (!warmup.isZero()) {
-      openLoop(target, server, ratePerSecond, Duration.ZERO, warmup);
-    }
+    long failedInWarmup = warmup.isZero() ? 0
+        : openLoop(target, server, ratePerSecond, Duration.ZERO, warmup).allOtherFailures();
     double serverBefore = server.seconds();
     double selfBefore = CpuTime.self();
     AtomicLong ok = new AtomicLong();
@@ -188,7 +199,7 @@ final class LoadGenerator {
     double seconds = duration.toNanos() / 1e9;
     long lost = outstanding.get();
     return new Result(ok.get(), rejected.get(), failed.get() + lost, seconds, latencies, ratePerSecond,
-        sent / seconds, serverCpu, selfCpu);
+        sent / seconds, serverCpu, selfCpu, failedInWarmup);
   }
 
   private static void count(Status.Code code, AtomicLong ok, AtomicLong rejected, AtomicLong failed) {
