@@ -152,6 +152,11 @@ final class TorchServePeer implements AutoCloseable {
     pb.environment().put("METRICS_LOCATION", dir.resolve("logs").toString());
     Process p = pb.start();
     TorchServePeer peer = new TorchServePeer(p, ports[3], dir);
+    // If the suite is stopped (Ctrl-C), TorchServe's frontend and workers must not outlive it.
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      p.toHandle().descendants().forEach(ProcessHandle::destroy);
+      p.destroy();
+    }, "torchserve-peer-stop"));
     HttpClient http = HttpClient.newHttpClient();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
     while (true) {
