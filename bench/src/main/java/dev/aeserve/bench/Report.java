@@ -363,7 +363,14 @@ final class Report {
     } catch (IOException e) {
       // keep "unknown CPU"
     }
-    return Runtime.getRuntime().availableProcessors() + " cores (" + cpu + "), "
+    // The machine's cores, not this JVM's: bench/run pins the generator to one of them.
+    long cores = 0;
+    try {
+      cores = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("processor")).count();
+    } catch (IOException e) {
+      cores = Runtime.getRuntime().availableProcessors();
+    }
+    return cores + " cores (" + cpu + "), "
         + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB max heap, Java " + System.getProperty("java.version");
   }
 }
