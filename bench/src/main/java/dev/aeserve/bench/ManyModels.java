@@ -58,8 +58,8 @@ final class ManyModels {
     try (EmbeddedDatabase pg = EmbeddedDatabase.start(dir);
         Database db = Database.open(pg.jdbcUrl(), EmbeddedDatabase.USER, null);
         PostgresModelRegistry registry = new PostgresModelRegistry(db)) {
-      // Eight at a time: each registration is its own transaction, and concurrent commits share
-      // their WAL flushes (one at a time, 1,000 fsyncs dominate).
+      // Eight at a time: each registration is its own transaction (hashing and sending the ~0.9 MB
+      // artifact, the version and audit rows); overlapped, 1,000 took 57 s instead of 102 s here.
       ExecutorService pool = Executors.newFixedThreadPool(8);
       try {
         List<Future<?>> done = new ArrayList<>();
