@@ -53,6 +53,17 @@ final class ManyModels {
       GeneratorChannels generator, Duration warmup, Duration measure) throws Exception {
     Map<String, Object> r = new LinkedHashMap<>();
     Path dir = Files.createTempDirectory("aeserve-many-models");
+    try {
+      return run(engine, small, models, budgetModels, pinning, generator, warmup, measure, dir, r);
+    } finally {
+      // A thousand versions leave a few hundred MB of database (mostly WAL) behind.
+      deleteTree(dir);
+    }
+  }
+
+  private static Map<String, Object> run(EngineKind engine, TrainedModel small, int models, int budgetModels,
+      Pinning pinning, GeneratorChannels generator, Duration warmup, Duration measure, Path dir,
+      Map<String, Object> r) throws Exception {
     long start = System.nanoTime();
     // Straight through the registry API: 1,000 uploads over gRPC would cost minutes of the suite.
     try (EmbeddedDatabase pg = EmbeddedDatabase.start(dir);
@@ -131,6 +142,14 @@ final class ManyModels {
       r.put("warmup_failures", warmupFailures);
     }
     return r;
+  }
+
+  static void deleteTree(Path dir) throws IOException {
+    try (var paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
   }
 
   static String name(int i) {
