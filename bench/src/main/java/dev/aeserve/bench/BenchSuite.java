@@ -1,9 +1,6 @@
 package dev.aeserve.bench;
 
-import dev.aeserve.autoencoders.Autoencoder;
-import dev.aeserve.autoencoders.Autoencoders;
 import dev.aeserve.autoencoders.EngineKind;
-import dev.aeserve.autoencoders.Matrix;
 import dev.aeserve.autoencoders.TrainedModel;
 import dev.aeserve.autoencoders.data.SyntheticData;
 import dev.aeserve.client.AeserveClient;
@@ -19,7 +16,6 @@ import dev.aeserve.proto.v1.UserHistory;
 import dev.aeserve.server.grpc.MatrixCodec;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.ClientCalls;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -38,168 +34,266 @@ import picocli.CommandLine.Option;
  * {@code docs/benchmarks.json}. Every figure is a ratio of two measurements from the same run, so
  * the noise of a shared machine largely cancels out.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Run the aeserve benchmark suite.")
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Run the aeserve benchmark suite; writes benchmarks.md and benchmarks.json to --out.")
 public final class BenchSuite implements Callable<Integer> {
 
   static final int CONCURRENCY = 64;
+  /** The sections of a run, in order; --only picks some. */
+  static final List<String> SECTIONS = List.of("workloads", "many_models", "startup", "codec", "peers");
 
   @Option(names = "--seconds", defaultValue = "8", description = "Measured seconds per run (default: ${DEFAULT-VALUE}).")
   int seconds;
 
-  @Option(names = "--warmup", defaultValue = "2", description = "Warm-up seconds per closed-loop run (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--warmup", defaultValue = "2", description = "Warm-up seconds per run (default: ${DEFAULT-VALUE}).")
   int warmup;
 
-  @Option(names = "--engines", split = ",", defaultValue = "mxnet,pytorch", description = "Engines to compare.")
+  @Option(names = "--engines", split = ",", defaultValue = "mxnet,pytorch", description = "Engines to compare (default: ${DEFAULT-VALUE}).")
   List<String> engines;
 
-  @Option(names = "--out", defaultValue = "docs", description = "Where benchmarks.md and benchmarks.json go.")
+  @Option(names = "--only", split = ",", description = "Run only these sections: workloads, many_models, startup, codec, peers (default: all; peers only with --peers).")
+  List<String> only;
+
+  @Option(names = "--peers", split = ",", description = "Peer servers to run interleaved with aeserve: torchserve (opt-in; installs TorchServe 0.12 into --peer-venv).")
+  List<String> peers = List.of();
+
+  @Option(names = "--peer-venv", description = "The TorchServe peer's virtual environment (default: bench/.peers/torchserve-venv; created when missing).")
+  Path peerVenv;
+
+  @Option(names = "--peer-rounds", defaultValue = "3", description = "Interleaved rounds of aeserve and the peer (default: ${DEFAULT-VALUE}).")
+  int peerRounds;
+
+  @Option(names = "--server-cpu", defaultValue = "0", description = "Core the server side is pinned to (default: ${DEFAULT-VALUE}).")
+  int serverCpu;
+
+  @Option(names = "--generator-cpu", defaultValue = "1", description = "Core bench/run pinned this generator to (default: ${DEFAULT-VALUE}; recorded in the report).")
+  int generatorCpu;
+
+  @Option(names = "--no-pin", description = "Pin nothing (the server and the generator share every core).")
+  boolean noPin;
+
+  @Option(names = "--connections", defaultValue = "2", description = "Generator HTTP/2 connections per server, one transport thread each (default: ${DEFAULT-VALUE}).")
+  int connections;
+
+  @Option(names = "--many-models", defaultValue = "1000", description = "many_models: registered versions (default: ${DEFAULT-VALUE}).")
+  int manyModels;
+
+  @Option(names = "--many-models-budget", defaultValue = "100", description = "many_models: versions the memory budget holds (default: ${DEFAULT-VALUE}).")
+  int manyModelsBudget;
+
+  @Option(names = "--startup-runs", defaultValue = "3", description = "Server starts the start-to-SERVING median is taken over (default: ${DEFAULT-VALUE}).")
+  int startupRuns;
+
+  @Option(names = "--out", defaultValue = "docs", description = "Where benchmarks.md and benchmarks.json go (default: ${DEFAULT-VALUE}).")
   Path out;
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new BenchSuite()).execute(args));
+    // bench/run passes --out docs first; a later --out (a scratch folder for a smoke run) wins.
+    System.exit(new CommandLine(new BenchSuite()).setOverwrittenOptionsAllowed(true).execute(args));
+  }
+
+  private boolean runs(String section) {
+    if (section.equals("peers") && peers.isEmpty()) {
+      return false;
+    }
+    return only == null || only.contains(section);
   }
 
   @Override
   public Integer call() throws Exception {
-    Report report = new Report(seconds, warmup);
-    TrainedModel small = BenchModels.small();
-    TrainedModel large = BenchModels.large();
-    TrainedModel vae = BenchModels.vae();
-    TrainedModel recommender = BenchModels.recommender();
-    for (String e : engines) {
-      EngineKind engine = EngineKind.parse(e);
-      try (ServerProcess server = ServerProcess.start(engine)) {
-        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext()
-            .maxInboundMessageSize(64 << 20).build();
-        try {
-          try (AeserveClient client = AeserveClient.forChannel(channel, Duration.ofMinutes(2))) {
-            BenchModels.register(client, BenchModels.SMALL, small);
-            BenchModels.register(client, BenchModels.LARGE, large);
-            BenchModels.register(client, BenchModels.LARGE_UNBATCHED, large);
-            BenchModels.registerOnnx(client, BenchModels.LARGE_ONNX, large);
-            BenchModels.registerOnnx(client, BenchModels.LARGE_ONNX_UNBATCHED, large);
-            BenchModels.register(client, BenchModels.LARGE_GUARDED, large);
-            BenchModels.register(client, BenchModels.VAE, vae);
-            BenchModels.register(client, BenchModels.RECOMMENDER, recommender);
-            BenchModels.register(client, BenchModels.SHADOWED, large);
-            client.uploadVersion(BenchModels.SHADOWED, large.spec().toJson(), "{}", null, large.weights());
-          }
-          Map<String, Object> results = runEngine(engine, server, channel, large);
-          results.put("rss_mib", server.rssMib());
-          report.engine(engine, results);
-        } finally {
-          channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
-        }
+    for (String o : only == null ? List.<String>of() : only) {
+      if (!SECTIONS.contains(o)) {
+        throw new CommandLine.ParameterException(new CommandLine(this), "--only: no section '" + o + "'; sections: " + SECTIONS);
       }
     }
-    log(EngineKind.MXNET, "matrix encodings, serialize + parse + decode");
-    report.codec(CodecTiming.measure());
+    for (String p : peers) {
+      if (!p.equals("torchserve")) {
+        throw new CommandLine.ParameterException(new CommandLine(this), "--peers: no peer '" + p + "'; peers: torchserve");
+      }
+    }
+    Pinning pinning = noPin ? Pinning.NONE : new Pinning(serverCpu, generatorCpu);
+    Report report = new Report(seconds, warmup, pinning, String.join(" ", commandLine()));
+    Duration measure = Duration.ofSeconds(seconds);
+    Duration warm = Duration.ofSeconds(warmup);
+    try (GeneratorChannels generator = new GeneratorChannels(connections)) {
+      TrainedModel large = null;
+      if (runs("workloads") || runs("peers")) {
+        large = BenchModels.large();
+      }
+      if (runs("workloads")) {
+        TrainedModel small = BenchModels.small();
+        TrainedModel vae = BenchModels.vae();
+        TrainedModel recommender = BenchModels.recommender();
+        for (String e : engines) {
+          EngineKind engine = EngineKind.parse(e);
+          try (ServerProcess server = ServerProcess.start(ServerProcess.Options.fresh(engine, pinning))) {
+            ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext()
+                .maxInboundMessageSize(64 << 20).build();
+            try {
+              try (AeserveClient client = AeserveClient.forChannel(channel, Duration.ofMinutes(2))) {
+                BenchModels.register(client, BenchModels.SMALL, small);
+                BenchModels.register(client, BenchModels.LARGE, large);
+                BenchModels.register(client, BenchModels.LARGE_UNBATCHED, large);
+                BenchModels.registerOnnx(client, BenchModels.LARGE_ONNX, large);
+                BenchModels.registerOnnx(client, BenchModels.LARGE_ONNX_UNBATCHED, large);
+                BenchModels.register(client, BenchModels.LARGE_GUARDED, large);
+                BenchModels.register(client, BenchModels.VAE, vae);
+                BenchModels.register(client, BenchModels.RECOMMENDER, recommender);
+                BenchModels.register(client, BenchModels.SHADOWED, large);
+                client.uploadVersion(BenchModels.SHADOWED, large.spec().toJson(), "{}", null, large.weights());
+              }
+              Map<String, Object> results = runEngine(engine, server, channel, generator, pinning, large);
+              results.put("rss_mib", server.rssMib());
+              report.engine(engine, results);
+            } finally {
+              channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+            }
+          }
+        }
+      }
+      if (runs("many_models")) {
+        EngineKind engine = EngineKind.parse(engines.get(0));
+        log(engine, "many_models: " + manyModels + " versions, a budget of " + manyModelsBudget + ", Zipf mix");
+        report.manyModels(ManyModels.run(engine, BenchModels.small(), manyModels, manyModelsBudget, pinning, generator,
+            warm, measure));
+      }
+      if (runs("startup")) {
+        EngineKind engine = EngineKind.parse(engines.get(0));
+        log(engine, "start to SERVING with 20 registered versions");
+        report.startup(StartupBench.measure(engine, 20, startupRuns));
+      }
+      if (runs("codec")) {
+        log(EngineKind.MXNET, "matrix encodings, serialize + parse + decode");
+        report.codec(CodecTiming.measure());
+      }
+      if (runs("peers")) {
+        report.peer(new PeerComparison(engines.stream().map(EngineKind::parse).toList(), pinning, generator,
+            peerVenv(), peerRounds, warm, measure).run(large));
+      }
+    }
     report.write(out);
     System.out.println("wrote " + out.resolve("benchmarks.md") + " and " + out.resolve("benchmarks.json"));
     return 0;
   }
 
+  private Path peerVenv() {
+    return peerVenv != null ? peerVenv : Path.of("bench", ".peers", "torchserve-venv").toAbsolutePath();
+  }
+
+  /** The options this run was given, for the report. */
+  private List<String> commandLine() {
+    List<String> c = new java.util.ArrayList<>(List.of("bench/run", "--seconds", "" + seconds, "--warmup", "" + warmup,
+        "--engines", String.join(",", engines)));
+    if (only != null) {
+      c.add("--only");
+      c.add(String.join(",", only));
+    }
+    if (!peers.isEmpty()) {
+      c.add("--peers");
+      c.add(String.join(",", peers));
+      c.add("--peer-rounds");
+      c.add("" + peerRounds);
+    }
+    if (noPin) {
+      c.add("--no-pin");
+    }
+    return c;
+  }
+
   private Map<String, Object> runEngine(EngineKind engine, ServerProcess server, ManagedChannel channel,
-      TrainedModel large)
-      throws Exception {
+      GeneratorChannels generator, Pinning pinning, TrainedModel large) throws Exception {
     Map<String, Object> r = new LinkedHashMap<>();
     Duration measure = Duration.ofSeconds(seconds);
     Duration warm = Duration.ofSeconds(warmup);
-    var blocking = AutoencoderGrpc.newBlockingStub(channel);
-    var async = AutoencoderGrpc.newFutureStub(channel);
-    EncodeRequest w1Small = encode(BenchModels.SMALL, 1);
-    EncodeRequest w1Large = encode(BenchModels.LARGE, 1);
+    List<ManagedChannel> channels = generator.to(server.grpcPort());
+    LoadGenerator.CpuProbe cpu = server::cpuSeconds;
+    String encodeMethod = AutoencoderGrpc.getEncodeMethod().getFullMethodName();
+    String reconstructMethod = AutoencoderGrpc.getReconstructMethod().getFullMethodName();
+    var w1Small = new RawUnaryTarget(channels, encodeMethod, List.of(encode(BenchModels.SMALL, 1).toByteArray()));
+    var w1Large = new RawUnaryTarget(channels, encodeMethod, List.of(encode(BenchModels.LARGE, 1).toByteArray()));
     log(engine, "W1 small, concurrency " + CONCURRENCY);
-    Measured small = measured(server, 1,
-        () -> LoadGenerator.closedLoop(CONCURRENCY, warm, measure, () -> blocking.encode(w1Small)));
-    r.put("w1_small", small.row());
+    LoadGenerator.Result small = LoadGenerator.closedLoop(w1Small, cpu, CONCURRENCY, warm, measure);
+    r.put("w1_small", result(small, 1));
 
     log(engine, "echo with W1's payload");
-    Measured echo = measured(server, 1, () -> LoadGenerator.closedLoop(CONCURRENCY, warm, measure,
-        () -> ClientCalls.blockingUnaryCall(channel, EchoService.ECHO, io.grpc.CallOptions.DEFAULT, w1Small)));
-    r.put("echo", echo.row());
-    r.put("rpc_floor_w1_small", small.result().throughput() / echo.result().throughput());
+    LoadGenerator.Result echo = LoadGenerator.closedLoop(new RawUnaryTarget(channels, EchoService.ECHO.getFullMethodName(),
+        List.of(encode(BenchModels.SMALL, 1).toByteArray())), cpu, CONCURRENCY, warm, measure);
+    r.put("echo", result(echo, 1));
+    r.put("rpc_floor_w1_small", small.throughput() / echo.throughput());
+    r.put("server_cpu_per_request_ratio", small.serverCpuMsPerCall() / echo.serverCpuMsPerCall());
 
     log(engine, "W1 large, batched and unbatched");
     MetricsSnapshot before = server.metrics();
-    Measured largeBatched = measured(server, 1,
-        () -> LoadGenerator.closedLoop(CONCURRENCY, warm, measure, () -> blocking.encode(w1Large)));
-    r.put("w1_large", largeBatched.row());
+    LoadGenerator.Result largeBatched = LoadGenerator.closedLoop(w1Large, cpu, CONCURRENCY, warm, measure);
+    r.put("w1_large", result(largeBatched, 1));
     MetricsSnapshot after = server.metrics();
-    EncodeRequest w1Unbatched = encode(BenchModels.LARGE_UNBATCHED, 1);
-    Measured largeUnbatched = measured(server, 1,
-        () -> LoadGenerator.closedLoop(CONCURRENCY, warm, measure, () -> blocking.encode(w1Unbatched)));
-    r.put("w1_large_unbatched", largeUnbatched.row());
-    r.put("batching_gain_w1_large", largeBatched.result().throughput() / largeUnbatched.result().throughput());
+    LoadGenerator.Result largeUnbatched = LoadGenerator.closedLoop(new RawUnaryTarget(channels, encodeMethod,
+        List.of(encode(BenchModels.LARGE_UNBATCHED, 1).toByteArray())), cpu, CONCURRENCY, warm, measure);
+    r.put("w1_large_unbatched", result(largeUnbatched, 1));
+    r.put("batching_gain_w1_large", largeBatched.throughput() / largeUnbatched.throughput());
+
+    log(engine, "W1 large imported from ONNX (ONNX Runtime), batched and unbatched");
+    LoadGenerator.Result onnxBatched = LoadGenerator.closedLoop(new RawUnaryTarget(channels, encodeMethod,
+        List.of(encode(BenchModels.LARGE_ONNX, 1).toByteArray())), cpu, CONCURRENCY, warm, measure);
+    r.put("w1_large_onnx", result(onnxBatched, 1));
+    LoadGenerator.Result onnxUnbatched = LoadGenerator.closedLoop(new RawUnaryTarget(channels, encodeMethod,
+        List.of(encode(BenchModels.LARGE_ONNX_UNBATCHED, 1).toByteArray())), cpu, CONCURRENCY, warm, measure);
+    r.put("w1_large_onnx_unbatched", result(onnxUnbatched, 1));
+    r.put("onnx_batching_gain_w1_large", onnxBatched.throughput() / onnxUnbatched.throughput());
     double meanBatchRows = MetricsSnapshot.mean(before, after, "aeserve_batch_rows", BenchModels.LARGE, "encode");
     r.put("w1_large_mean_batch_rows", meanBatchRows);
 
-    log(engine, "W1 large imported from ONNX (ONNX Runtime), batched and unbatched");
-    EncodeRequest w1Onnx = encode(BenchModels.LARGE_ONNX, 1);
-    Measured onnxBatched = measured(server, 1,
-        () -> LoadGenerator.closedLoop(CONCURRENCY, warm, measure, () -> blocking.encode(w1Onnx)));
-    r.put("w1_large_onnx", onnxBatched.row());
-    EncodeRequest w1OnnxUnbatched = encode(BenchModels.LARGE_ONNX_UNBATCHED, 1);
-    Measured onnxUnbatched = measured(server, 1,
-        () -> LoadGenerator.closedLoop(CONCURRENCY, warm, measure, () -> blocking.encode(w1OnnxUnbatched)));
-    r.put("w1_large_onnx_unbatched", onnxUnbatched.row());
-    r.put("onnx_batching_gain_w1_large", onnxBatched.result().throughput() / onnxUnbatched.result().throughput());
-
     log(engine, "W1 large concurrency sweep");
     Map<String, Object> sweep = new LinkedHashMap<>();
-    double maxThroughput = largeBatched.result().throughput();
     for (int c : new int[] {1, 8, 32, 128}) {
-      Measured m = measured(server, 1, () -> LoadGenerator.closedLoop(c, warm, measure, () -> blocking.encode(w1Large)));
-      sweep.put("c" + c, m.row());
-      maxThroughput = Math.max(maxThroughput, m.result().throughput());
+      sweep.put("c" + c, result(LoadGenerator.closedLoop(w1Large, cpu, c, warm, measure), 1));
     }
     sweep.put("c" + CONCURRENCY, r.get("w1_large"));
     r.put("w1_large_sweep", sweep);
 
-    log(engine, "engine alone at the server's mean batch size");
+    log(engine, "engine alone on the server's core at the server's mean batch size");
     int batchRows = Math.max(1, (int) Math.round(meanBatchRows));
-    double engineRowsPerSecond = engineRowsPerSecond(engine, large, batchRows, measure);
+    double engineRowsPerSecond = EngineAlone.rowsPerSecond(engine, large, batchRows, measure, pinning);
     r.put("engine_rows_per_s_at_batch", engineRowsPerSecond);
-    r.put("serving_efficiency", largeBatched.result().throughput() / engineRowsPerSecond);
+    r.put("serving_efficiency", largeBatched.throughput() / engineRowsPerSecond);
 
     log(engine, "W2 reconstruct, 64 rows per request");
     ReconstructRequest w2 = ReconstructRequest.newBuilder()
         .setModel(ModelRef.newBuilder().setName(BenchModels.LARGE))
         .setInputs(MatrixCodec.encode(SyntheticData.manifold(64, 784, 9), MatrixEncoding.MATRIX_ENCODING_RAW_LE))
         .build();
-    Measured w2raw = measured(server, 64,
-        () -> LoadGenerator.closedLoop(16, warm, measure, () -> blocking.reconstruct(w2)));
-    r.put("w2_large", w2raw.row());
+    LoadGenerator.Result w2raw = LoadGenerator.closedLoop(
+        new RawUnaryTarget(channels, reconstructMethod, List.of(w2.toByteArray())), cpu, 16, warm, measure);
+    r.put("w2_large", result(w2raw, 64));
 
     log(engine, "W3 recommend, one user of 20 interactions per request, 10,000 items");
     java.util.Random random = new java.util.Random(3);
-    List<RecommendRequest> w3 = new java.util.ArrayList<>();
+    List<byte[]> w3 = new java.util.ArrayList<>();
     for (int u = 0; u < 256; u++) {
       UserHistory.Builder h = UserHistory.newBuilder().setUserId("u" + u);
       for (int k = 0; k < 20; k++) {
         h.addInteractions(Interaction.newBuilder().setItemId("i" + random.nextInt(BenchModels.ITEMS)).setValue(1));
       }
       w3.add(RecommendRequest.newBuilder().setModel(ModelRef.newBuilder().setName(BenchModels.RECOMMENDER)).setK(20)
-          .addUsers(h).build());
+          .addUsers(h).build().toByteArray());
     }
-    java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
-    r.put("w3_recommend", measured(server, 1, () -> LoadGenerator.closedLoop(16, warm, measure,
-        () -> blocking.recommend(w3.get(Math.floorMod(next.getAndIncrement(), w3.size()))))).row());
+    r.put("w3_recommend", result(LoadGenerator.closedLoop(new RawUnaryTarget(channels,
+        AutoencoderGrpc.getRecommendMethod().getFullMethodName(), w3), cpu, 16, warm, measure), 1));
 
     log(engine, "W4 sample, 16 rows per request");
     SampleRequest w4 = SampleRequest.newBuilder().setModel(ModelRef.newBuilder().setName(BenchModels.VAE)).setCount(16)
         .setSeed(7).build();
-    r.put("w4_sample", measured(server, 16, () -> LoadGenerator.closedLoop(16, warm, measure,
-        () -> blocking.sample(w4))).row());
+    r.put("w4_sample", result(LoadGenerator.closedLoop(new RawUnaryTarget(channels,
+        AutoencoderGrpc.getSampleMethod().getFullMethodName(), List.of(w4.toByteArray())), cpu, 16, warm, measure), 16));
 
     log(engine, "W2 with packed-float values instead of raw little-endian bytes");
     ReconstructRequest w2Values = w2.toBuilder()
         .setInputs(MatrixCodec.encode(SyntheticData.manifold(64, 784, 9), MatrixEncoding.MATRIX_ENCODING_VALUES))
         .build();
-    Measured w2v = measured(server, 64,
-        () -> LoadGenerator.closedLoop(16, warm, measure, () -> blocking.reconstruct(w2Values)));
-    r.put("w2_large_values_encoding", w2v.row());
-    r.put("w2_raw_over_values", w2raw.result().throughput() / w2v.result().throughput());
+    LoadGenerator.Result w2v = LoadGenerator.closedLoop(
+        new RawUnaryTarget(channels, reconstructMethod, List.of(w2Values.toByteArray())), cpu, 16, warm, measure);
+    r.put("w2_large_values_encoding", result(w2v, 64));
+    r.put("w2_raw_over_values", w2raw.throughput() / w2v.throughput());
 
     log(engine, "shadow traffic: primary p99 without and with a shadow copying every call");
     var rollouts = dev.aeserve.proto.v1.RolloutsGrpc.newBlockingStub(channel);
@@ -208,63 +302,43 @@ public final class BenchSuite implements Callable<Integer> {
     ReconstructRequest shadowed = w2.toBuilder().setModel(ModelRef.newBuilder().setName(BenchModels.SHADOWED)
         .setRoutingKey("bench")).setInputs(MatrixCodec.encode(SyntheticData.manifold(8, 784, 4),
         MatrixEncoding.MATRIX_ENCODING_RAW_LE)).build();
-    Measured shadowFree = measured(server, 8,
-        () -> LoadGenerator.closedLoop(4, warm, measure, () -> blocking.reconstruct(shadowed)));
+    var shadowTarget = new RawUnaryTarget(channels, reconstructMethod, List.of(shadowed.toByteArray()));
+    LoadGenerator.Result shadowFree = LoadGenerator.closedLoop(shadowTarget, cpu, 4, warm, measure);
     rollouts.setTraffic(dev.aeserve.proto.v1.SetTrafficRequest.newBuilder().setModel(BenchModels.SHADOWED)
         .addPrimaries(dev.aeserve.proto.v1.TrafficArm.newBuilder().setVersion(1).setWeight(100))
         .addShadows(dev.aeserve.proto.v1.TrafficArm.newBuilder().setVersion(2).setWeight(100)).build());
-    Measured withShadow = measured(server, 8,
-        () -> LoadGenerator.closedLoop(4, warm, measure, () -> blocking.reconstruct(shadowed)));
-    r.put("shadow_off", shadowFree.row());
-    r.put("shadow_on", withShadow.row());
-    r.put("shadow_p99_ratio", withShadow.result().p99() / shadowFree.result().p99());
+    LoadGenerator.Result withShadow = LoadGenerator.closedLoop(shadowTarget, cpu, 4, warm, measure);
+    r.put("shadow_off", result(shadowFree, 8));
+    r.put("shadow_on", result(withShadow, 8));
+    r.put("shadow_p99_ratio", withShadow.p99() / shadowFree.p99());
 
     log(engine, "latency at half load, overload at 3x, recovery (short queue)");
-    EncodeRequest guarded = encode(BenchModels.LARGE_GUARDED, 1);
-    Measured saturated = measured(server, 1,
-        () -> LoadGenerator.closedLoop(CONCURRENCY, warm, measure, () -> blocking.encode(guarded)));
-    r.put("guarded_saturated", saturated.row());
-    double sustainable = saturated.result().throughput();
+    var guarded = new RawUnaryTarget(channels, encodeMethod, List.of(encode(BenchModels.LARGE_GUARDED, 1).toByteArray()));
+    LoadGenerator.Result saturated = LoadGenerator.closedLoop(guarded, cpu, CONCURRENCY, warm, measure);
+    r.put("guarded_saturated", result(saturated, 1));
+    double sustainable = saturated.throughput();
     MetricsSnapshot halfBefore = server.metrics();
-    Measured half = measured(server, 1,
-        () -> LoadGenerator.openLoop(sustainable / 2, measure, () -> async.encode(guarded)));
-    r.put("half_load", half.row());
+    LoadGenerator.Result half = LoadGenerator.openLoop(guarded, cpu, sustainable / 2, warm, measure);
+    r.put("half_load", result(half, 1));
     MetricsSnapshot halfAfter = server.metrics();
     double computeMs = 1000 * MetricsSnapshot.mean(halfBefore, halfAfter, "aeserve_compute_seconds",
         BenchModels.LARGE_GUARDED, "encode");
-    Measured overload = measured(server, 1,
-        () -> LoadGenerator.openLoop(sustainable * 3, measure, () -> async.encode(guarded)));
-    r.put("overload", overload.row());
-    Measured recovery = measured(server, 1,
-        () -> LoadGenerator.openLoop(sustainable / 2, measure, () -> async.encode(guarded)));
-    r.put("recovery", recovery.row());
-    r.put("half_load_p99_ms", half.result().p99());
+    LoadGenerator.Result overload = LoadGenerator.openLoop(guarded, cpu, sustainable * 3, Duration.ZERO, measure);
+    r.put("overload", result(overload, 1));
+    LoadGenerator.Result recovery = LoadGenerator.openLoop(guarded, cpu, sustainable / 2, Duration.ZERO, measure);
+    r.put("recovery", result(recovery, 1));
+    r.put("half_load_p99_ms", half.p99());
     r.put("half_load_batch_compute_ms", computeMs);
     r.put("half_load_p99_bound_ms", BenchServer.GUARDED_POLICY.maxQueueDelay().toNanos() / 1e6 + 2 * computeMs);
-    r.put("overload_p99_ratio", overload.result().p99() / half.result().p99());
+    r.put("overload_p99_ratio", overload.p99() / half.p99());
     r.put("overload_target_per_s", sustainable * 3);
-    r.put("overload_rejected", overload.result().rejected());
-    r.put("overload_other_failures", overload.result().otherFailures());
-    r.put("recovery_throughput_ratio", recovery.result().throughput() / (sustainable / 2));
-    r.put("recovery_failures", recovery.result().rejected() + recovery.result().otherFailures());
+    r.put("overload_offered_per_s", overload.offeredPerSecond());
+    r.put("overload_sent_per_s", overload.sentPerSecond());
+    r.put("overload_rejected", overload.rejected());
+    r.put("overload_other_failures", overload.otherFailures());
+    r.put("recovery_throughput_ratio", recovery.throughput() / (sustainable / 2));
+    r.put("recovery_failures", recovery.rejected() + recovery.otherFailures());
     return r;
-  }
-
-  private static double engineRowsPerSecond(EngineKind engine, TrainedModel m, int batchRows, Duration measure) {
-    Matrix batch = SyntheticData.manifold(batchRows, 784, 5);
-    try (Autoencoder model = Autoencoders.load(m.spec(), m.weights(), engine)) {
-      for (int i = 0; i < 20; i++) {
-        model.encode(batch);
-      }
-      long rows = 0;
-      long start = System.nanoTime();
-      long end = start + measure.toNanos();
-      while (System.nanoTime() < end) {
-        model.encode(batch);
-        rows += batchRows;
-      }
-      return rows / ((System.nanoTime() - start) / 1e9);
-    }
   }
 
   private static EncodeRequest encode(String model, int rows) {
@@ -273,25 +347,6 @@ public final class BenchSuite implements Callable<Integer> {
         .setInputs(MatrixCodec.encode(SyntheticData.manifold(rows, 784, 1), MatrixEncoding.MATRIX_ENCODING_RAW_LE))
         .build();
   }
-
-  /** Runs a measurement and notes the CPU seconds the server and the generator spent on it. */
-  private static Measured measured(ServerProcess server, int rowsPerRequest, Run run) throws Exception {
-    double serverBefore = server.cpuSeconds();
-    double selfBefore = CpuTime.self();
-    LoadGenerator.Result r = run.get();
-    Map<String, Object> m = result(r, rowsPerRequest);
-    m.put("server_cpu_s", server.cpuSeconds() - serverBefore);
-    m.put("generator_cpu_s", CpuTime.self() - selfBefore);
-    return new Measured(r, m);
-  }
-
-  /** A measurement to run. */
-  private interface Run {
-    LoadGenerator.Result get() throws Exception;
-  }
-
-  /** A run's raw result and its row in the report. */
-  private record Measured(LoadGenerator.Result result, Map<String, Object> row) {}
 
   static Map<String, Object> result(LoadGenerator.Result r, int rowsPerRequest) {
     Map<String, Object> m = new LinkedHashMap<>();
@@ -303,13 +358,18 @@ public final class BenchSuite implements Callable<Integer> {
     m.put("ok", r.ok());
     m.put("rejected", r.rejected());
     m.put("other_failures", r.otherFailures());
-    if (!Double.isNaN(r.sentPerSecond())) {
+    m.put("other_failures_outside_window", r.failuresOutsideWindow());
+    m.put("server_cpu_s", r.serverCpuSeconds());
+    m.put("server_cpu_ms_per_request", r.serverCpuMsPerCall());
+    m.put("generator_cpu_s", r.generatorCpuSeconds());
+    if (!Double.isNaN(r.offeredPerSecond())) {
+      m.put("offered_per_s", r.offeredPerSecond());
       m.put("sent_per_s", r.sentPerSecond());
     }
     return m;
   }
 
-  private static void log(EngineKind engine, String what) {
+  static void log(EngineKind engine, String what) {
     System.err.printf(Locale.ROOT, "[%s] %s%n", engine.djlName(), what);
   }
 }

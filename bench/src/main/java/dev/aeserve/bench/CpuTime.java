@@ -5,8 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * CPU seconds a process has used (user + system), from {@code /proc/PID/stat}: the profile that
- * says where a 2-core machine's time went during a run, the server's or the load generator's.
+ * CPU seconds a process has used (user + system), from {@code /proc/PID/stat}: the server's own
+ * accounting, which says what each request cost it whatever else the machine was doing.
  */
 final class CpuTime {
 
@@ -24,6 +24,23 @@ final class CpuTime {
     } catch (IOException | RuntimeException e) {
       return Double.NaN;
     }
+  }
+
+  /**
+   * A process and its live descendants together: TorchServe's frontend JVM and its Python
+   * workers, or aeserve's JVM (with its embedded Postgres where that stays a descendant; the
+   * database is idle during the workloads but for many_models' cold loads). A descendant that exits during a run takes its ticks with it, so
+   * the suite measures only while the process tree is steady.
+   */
+  static double tree(ProcessHandle root) {
+    double total = seconds(root.pid());
+    for (ProcessHandle child : root.descendants().toList()) {
+      double s = seconds(child.pid());
+      if (!Double.isNaN(s)) {
+        total += s;
+      }
+    }
+    return total;
   }
 
   static double self() {

@@ -1,157 +1,205 @@
 package dev.aeserve.bench;
 
-import com.google.common.util.concurrent.FutureCallback;
-import com.google.common.util.concurrent.Futures;
-import com.google.common.util.concurrent.ListenableFuture;
-import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.Status;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.Supplier;
+import java.util.function.Consumer;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
 
 /**
- * Drives a call in a closed loop (N callers, each waiting for its answer before the next call) or
- * an open loop (calls sent at a fixed rate whatever the answers do). Every run is bounded in time
- * and stops by itself; it only ever talks to the loopback server the suite started.
+ * Drives asynchronous calls in a closed loop (N calls in flight, each answer sending the next) or
+ * an open loop (calls due at a fixed rate whatever the answers do). No thread waits on a call:
+ * answers arrive on the channels' few transport threads (direct executor), so one core offers
+ * what the server on the other core can take several times over. Every run is bounded in time,
+ * and only ever talks to the loopback server the suite started. Latencies go into an
+ * HdrHistogram (three significant digits).
  */
 final class LoadGenerator {
 
+  /** One kind of call: starts it and reports its status code when it ends, on any thread. */
+  interface Target {
+    void call(Consumer<Status.Code> done);
+  }
+
+  /** CPU seconds the server side has used so far: read when the measured window opens and closes. */
+  interface CpuProbe {
+    double seconds();
+  }
+
   /**
-   * What a run measured. {@code sentPerSecond} is the rate an open loop achieved (NaN for a closed
-   * loop): on a small machine the generator itself can fall behind the rate it was asked for.
+   * What a run measured. {@code offeredPerSecond} is the rate an open loop was asked for and
+   * {@code sentPerSecond} the rate it sent (both NaN for a closed loop): the generator may fall
+   * behind, and the report says so.
    */
-  record Result(long ok, long rejected, long otherFailures, double seconds, Latencies latencies, double sentPerSecond) {
+  record Result(long ok, long rejected, long otherFailures, double seconds, Histogram latencies,
+      double offeredPerSecond, double sentPerSecond, double serverCpuSeconds, double generatorCpuSeconds,
+      long failuresOutsideWindow) {
     double throughput() {
       return ok / seconds;
     }
 
+    /**
+     * Failures other than RESOURCE_EXHAUSTED in the warm-up or among the calls still in flight when
+     * the window closed: not in the window's figures, but never hidden.
+     */
+    long allOtherFailures() {
+      return otherFailures + failuresOutsideWindow;
+    }
+
+    /** Calls the server handled in the CPU window (answered, refused, or failed). */
+    long calls() {
+      return ok + rejected + otherFailures;
+    }
+
+    /** The server's CPU milliseconds per call it handled, from its own accounting. */
+    double serverCpuMsPerCall() {
+      return calls() == 0 ? Double.NaN : 1000 * serverCpuSeconds / calls();
+    }
+
     double p50() {
-      return latencies.percentileMillis(50);
+      return percentile(50);
     }
 
     double p90() {
-      return latencies.percentileMillis(90);
+      return percentile(90);
     }
 
     double p99() {
-      return latencies.percentileMillis(99);
+      return percentile(99);
+    }
+
+    /** Milliseconds; NaN when nothing was answered. */
+    double percentile(double p) {
+      return latencies.getTotalCount() == 0 ? Double.NaN : latencies.getValueAtPercentile(p) / 1e6;
     }
   }
 
-  /** A unary call that blocks until answered, throwing on a non-OK status. */
-  interface BlockingCall {
-    void run() throws Exception;
-  }
+  /**
+   * Calls an open loop keeps in flight at most. Past it, a due call is not sent (and the sent
+   * rate says so): an unanswered backlog would otherwise pile up in the client's transport.
+   */
+  static final int MAX_OUTSTANDING = 4096;
 
   private LoadGenerator() {}
 
-  static Result closedLoop(int concurrency, Duration warmup, Duration duration, BlockingCall call)
+  private static Histogram histogram() {
+    // 1 µs .. 1 min, auto-resizing past it; 3 digits is 0.1 % resolution at any magnitude.
+    ConcurrentHistogram h = new ConcurrentHistogram(1_000, 60_000_000_000L, 3);
+    h.setAutoResize(true);
+    return h;
+  }
+
+  /** {@code concurrency} calls always in flight; counts the calls that end in the measured window. */
+  static Result closedLoop(Target target, CpuProbe server, int concurrency, Duration warmup, Duration duration)
       throws InterruptedException {
     AtomicLong ok = new AtomicLong();
     AtomicLong rejected = new AtomicLong();
     AtomicLong failed = new AtomicLong();
+    AtomicLong failedOutside = new AtomicLong();
     AtomicBoolean measuring = new AtomicBoolean();
     AtomicBoolean stop = new AtomicBoolean();
-    Latencies all = new Latencies();
-    List<Thread> threads = new ArrayList<>();
-    CountDownLatch done = new CountDownLatch(concurrency);
+    Histogram latencies = histogram();
+    CountDownLatch stopped = new CountDownLatch(concurrency);
     for (int i = 0; i < concurrency; i++) {
-      Thread t = new Thread(() -> {
-        Latencies mine = new Latencies();
-        while (!stop.get()) {
-          long start = System.nanoTime();
-          Status.Code code = Status.Code.OK;
-          try {
-            call.run();
-          } catch (Exception e) {
-            code = Status.fromThrowable(e).getCode();
-          }
-          if (measuring.get()) {
-            count(code, ok, rejected, failed);
-            if (code == Status.Code.OK) {
-              mine.add(System.nanoTime() - start);
-            }
-          }
-        }
-        all.addAll(mine);
-        done.countDown();
-      }, "bench-caller-" + i);
-      t.setDaemon(true);
-      threads.add(t);
-      t.start();
+      new Caller(target, measuring, stop, stopped, latencies, ok, rejected, failed, failedOutside).next();
     }
     Thread.sleep(warmup.toMillis());
+    double serverBefore = server.seconds();
+    double selfBefore = CpuTime.self();
     measuring.set(true);
     long start = System.nanoTime();
     Thread.sleep(duration.toMillis());
     measuring.set(false);
     double seconds = (System.nanoTime() - start) / 1e9;
+    double serverCpu = server.seconds() - serverBefore;
+    double selfCpu = CpuTime.self() - selfBefore;
     stop.set(true);
-    done.await(30, TimeUnit.SECONDS);
-    return new Result(ok.get(), rejected.get(), failed.get(), seconds, all, Double.NaN);
+    stopped.await(60, TimeUnit.SECONDS);
+    return new Result(ok.get(), rejected.get(), failed.get(), seconds, latencies, Double.NaN, Double.NaN,
+        serverCpu, selfCpu, failedOutside.get());
+  }
+
+  /** One of a closed loop's in-flight slots: each answer sends its next call. */
+  private record Caller(Target target, AtomicBoolean measuring, AtomicBoolean stop, CountDownLatch stopped,
+      Histogram latencies, AtomicLong ok, AtomicLong rejected, AtomicLong failed, AtomicLong failedOutside) {
+    void next() {
+      if (stop.get()) {
+        stopped.countDown();
+        return;
+      }
+      long start = System.nanoTime();
+      target.call(code -> {
+        if (measuring.get()) {
+          count(code, ok, rejected, failed);
+          if (code == Status.Code.OK) {
+            latencies.recordValue(System.nanoTime() - start);
+          }
+        } else if (code != Status.Code.OK && code != Status.Code.RESOURCE_EXHAUSTED) {
+          failedOutside.incrementAndGet();
+        }
+        next();
+      });
+    }
   }
 
   /**
-   * Calls an open loop keeps in flight at most. Past it, a due call is not sent (and the achieved
-   * rate says so): on a small machine an unanswered backlog would otherwise pile up in the
-   * client's transport until it runs out of memory.
+   * Sends calls due at {@code ratePerSecond} for {@code warmup} (not counted) and then for
+   * {@code duration}, whether or not earlier ones were answered. Latency counts from when each
+   * call was due, so a generator that falls behind does not hide the server's queueing.
    */
-  static final int MAX_OUTSTANDING = 4096;
-
-  /**
-   * Sends calls due at a fixed rate, whether or not earlier ones were answered. Latency counts from
-   * when each call was sent; if the generator falls behind, the achieved rate says so.
-   */
-  static Result openLoop(double ratePerSecond, Duration duration, Supplier<ListenableFuture<?>> call)
+  static Result openLoop(Target target, CpuProbe server, double ratePerSecond, Duration warmup, Duration duration)
       throws InterruptedException {
+    long failedInWarmup = warmup.isZero() ? 0
+        : openLoop(target, server, ratePerSecond, Duration.ZERO, warmup).allOtherFailures();
+    double serverBefore = server.seconds();
+    double selfBefore = CpuTime.self();
     AtomicLong ok = new AtomicLong();
     AtomicLong rejected = new AtomicLong();
     AtomicLong failed = new AtomicLong();
-    Latencies latencies = new Latencies();
-    long intervalNanos = (long) (1e9 / ratePerSecond);
+    Histogram latencies = histogram();
+    double intervalNanos = 1e9 / ratePerSecond;
     long start = System.nanoTime();
     long end = start + duration.toNanos();
     AtomicLong outstanding = new AtomicLong();
     long sent = 0;
-    for (long due = start; due < end; due += intervalNanos) {
+    for (long k = 0; ; k++) {
+      long due = start + (long) (k * intervalNanos);
+      if (due >= end) {
+        break;
+      }
       long wait = due - System.nanoTime();
-      if (wait > 0) {
+      if (wait > 20_000) {
         LockSupport.parkNanos(wait);
       }
       if (outstanding.get() >= MAX_OUTSTANDING) {
         continue;
       }
-      long sentAt = System.nanoTime();
       outstanding.incrementAndGet();
       sent++;
-      Futures.addCallback(call.get(), new FutureCallback<Object>() {
-        @Override
-        public void onSuccess(Object result) {
-          latencies.add(System.nanoTime() - sentAt);
-          ok.incrementAndGet();
-          outstanding.decrementAndGet();
+      target.call(code -> {
+        count(code, ok, rejected, failed);
+        if (code == Status.Code.OK) {
+          latencies.recordValue(Math.max(0, System.nanoTime() - due));
         }
-
-        @Override
-        public void onFailure(Throwable t) {
-          count(Status.fromThrowable(t).getCode(), ok, rejected, failed);
-          outstanding.decrementAndGet();
-        }
-      }, MoreExecutors.directExecutor());
+        outstanding.decrementAndGet();
+      });
     }
     long drainUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (outstanding.get() > 0 && System.nanoTime() < drainUntil) {
       Thread.sleep(5);
     }
+    // The CPU window includes the drain: every call sent in the window is answered in it.
+    double serverCpu = server.seconds() - serverBefore;
+    double selfCpu = CpuTime.self() - selfBefore;
     double seconds = duration.toNanos() / 1e9;
     long lost = outstanding.get();
-    return new Result(ok.get(), rejected.get(), failed.get() + lost, seconds, latencies, sent / seconds);
+    return new Result(ok.get(), rejected.get(), failed.get() + lost, seconds, latencies, ratePerSecond,
+        sent / seconds, serverCpu, selfCpu, failedInWarmup);
   }
 
   private static void count(Status.Code code, AtomicLong ok, AtomicLong rejected, AtomicLong failed) {

@@ -24,6 +24,11 @@ final class MetricsSnapshot {
     return values.getOrDefault(key, 0.0);
   }
 
+  /** A series by its full key, such as {@code aeserve_model_lookups_total{result="hit"}}; 0 when absent. */
+  double value(String key) {
+    return values.getOrDefault(key, 0.0);
+  }
+
   /** Mean of a histogram between two snapshots: delta sum over delta count. */
   static double mean(MetricsSnapshot before, MetricsSnapshot after, String histogram, String model, String rpc) {
     double count = after.get(histogram + "_count", model, rpc) - before.get(histogram + "_count", model, rpc);
