@@ -205,7 +205,11 @@ class VersionResolverTest {
     pool.set(Mode.DOWN);
     assertThat(resolver.resolve(alias(m, "production")).version().version()).isEqualTo(1);
     assertThat(resolver.registryUnreachable()).isFalse();
+    // A reconcile does read, and finds the registry unreachable.
+    assertThat(resolver.reconcile()).isFalse();
+    assertThat(resolver.registryUnreachable()).isTrue();
     pool.set(Mode.UP);
+    assertThat(resolver.reconcile()).isTrue();
 
     changeAndAwaitNotice(m, () -> registry.setAlias(m, "production", 2, "test"));
     assertThat(resolver.resolve(alias(m, "production")).version().version()).isEqualTo(2);
@@ -243,6 +247,48 @@ class VersionResolverTest {
     pool.set(Mode.DOWN);
     assertThat(resolver.resolve(alias(m, "production")).version().version()).isEqualTo(2);
     assertThat(resolver.registryUnreachable()).isFalse();
+  }
+
+  @Test
+  void anAnswerReadAfterTheModelsLastChangeIsFresh() throws Exception {
+    String m = modelWithVersions(2);
+    registry.setAlias(m, "production", 1, "test");
+    settle();
+    // Only this model's own change, heard after everything before it: the answer read next starts
+    // at the very generation of that change, and is fresh.
+    CountDownLatch heard = new CountDownLatch(1);
+    try (AutoCloseable sub = registry.subscribe(c -> {
+      if (m.equals(c.model())) {
+        heard.countDown();
+      }
+    })) {
+      registry.setAlias(m, "production", 2, "test");
+      assertThat(heard.await(60, TimeUnit.SECONDS)).isTrue();
+    }
+    assertThat(resolver.resolve(alias(m, "production")).version().version()).isEqualTo(2);
+    pool.set(Mode.DOWN);
+    assertThat(resolver.resolve(alias(m, "production")).version().version()).isEqualTo(2);
+    assertThat(resolver.registryUnreachable()).as("a fresh answer needs no read").isFalse();
+  }
+
+  @Test
+  void onceTheDatabaseIsBackTheBackgroundReconcileConfirmsTheStateWithoutAnyCall() throws Exception {
+    String m = modelWithVersions(1);
+    settle();
+    assertThat(resolver.resolve(ModelSelector.latest(m)).version().version()).isEqualTo(1);
+    pool.set(Mode.DOWN);
+    assertThat(resolver.reconcile()).isFalse();
+    assertThat(resolver.registryUnreachable()).isTrue();
+    pool.set(Mode.UP);
+    // The reconciler retries every second while the registry is unreachable, whatever the clock
+    // says (the test's clock does not move here). This polls for that event; the bound is only a
+    // guard against a hang.
+    long guard = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (resolver.registryUnreachable()) {
+      assertThat(System.nanoTime()).as("the background reconcile confirmed the state").isLessThan(guard);
+      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+    }
+    assertThat(resolver.stateAgeSeconds()).isZero();
   }
 
   @Test
