@@ -18,7 +18,9 @@ import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * One real embedded Postgres per test JVM, started on first use and stopped (its temporary data
- * deleted) when the JVM exits. Each {@code fresh...} call creates a new, migrated database, so
+ * deleted) when the JVM exits, however it exits: a shutdown hook on a normal exit, a
+ * {@link PostgresReaper} when the JVM is killed without running its hooks (a PIT minion whose
+ * mutant timed out). Each {@code fresh...} call creates a new, migrated database, so
  * test classes do not see each other's rows.
  *
  * <pre>{@code
@@ -37,11 +39,19 @@ public final class TestPostgres {
   // The holder idiom starts the server exactly once, on first use, without locks.
   private static final class Holder {
     static final EmbeddedDatabase SERVER = startServer();
+    /** Held for the JVM's lifetime: its stdin pipe closing is the reaper's signal. */
+    static Process reaper;
   }
 
   /** The shared server. Do not close it. */
   public static EmbeddedDatabase server() {
     return Holder.SERVER;
+  }
+
+  /** The process id of the shared server's reaper (see {@link PostgresReaper}). */
+  static long reaperPid() {
+    server();
+    return Holder.reaper.pid();
   }
 
   /** The JDBC URL (user in the URL, no password) of a new database with the registry schema. */
@@ -85,6 +95,9 @@ public final class TestPostgres {
         server.close();
         deleteRecursively(directory);
       }, "aeserve-test-postgres-cleanup"));
+      long postmaster = server.postmasterPid()
+          .orElseThrow(() -> new IllegalStateException("the test Postgres in " + directory + " wrote no postmaster.pid"));
+      Holder.reaper = PostgresReaper.watch(postmaster, directory);
       return server;
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -21,7 +21,6 @@ import org.junit.jupiter.api.Test;
 /** The runner thread: real threads, racing callers, every request completed exactly once. */
 class VersionSchedulerTest {
 
-  /** Doubles every value, so each caller can check it got its own rows back. */
   /** Kernels over matrices: a request's rows are its matrix's rows. */
   private abstract static class MatrixKernel implements BatchKernel<Matrix, Matrix> {
     @Override
@@ -50,6 +49,7 @@ class VersionSchedulerTest {
   private static final Lane<Matrix, Matrix> ENCODE = new Lane<>("encode", Rpc.ENCODE);
   private static final Lane<Matrix, Matrix> DECODE = new Lane<>("decode", Rpc.DECODE);
 
+  /** Doubles every value, so each caller can check it got its own rows back. */
   private static final BatchKernel<Matrix, Matrix> DOUBLE = new MatrixKernel() {
     @Override
     public Matrix run(Matrix batch) {
@@ -82,8 +82,9 @@ class VersionSchedulerTest {
         assertThat(futures.get(i).get(10, TimeUnit.SECONDS).data()).containsExactly(2f * (i + 1), -2f * (i + 1));
       }
     }
-    // 32 one-row requests submitted well within 20 ms are merged into fewer batches.
-    assertThat(batches.size()).isLessThan(32);
+    // Every row was computed once. How many batches they formed depends on how fast this machine
+    // submitted them against the real clock, so it is not a verdict here: that requests waiting
+    // out the delay go as one batch is VersionSchedulerClockTest's, on a fake clock.
     assertThat(batches.stream().mapToInt(b -> b[1]).sum()).isEqualTo(32);
   }
 
