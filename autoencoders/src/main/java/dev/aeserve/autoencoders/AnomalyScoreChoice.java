@@ -114,7 +114,7 @@ public final class AnomalyScoreChoice {
    * seen in training (another class) moves its code away, which only the latent term sees. So the
    * check ranks the combined score somewhat below the error even where it ranks unseen kinds of
    * rows clearly better (Fashion-MNIST one-class: MSE wins the check for every class and loses
-   * the test ranking to the combined score for nearly all, docs/evaluation.md).
+   * the test ranking to the combined score for most, docs/evaluation.md).
    */
   static ScoreKind decide(Map<ScoreKind, Double> auroc, double latentAuroc) {
     ScoreKind best = ScoreKind.MSE;
