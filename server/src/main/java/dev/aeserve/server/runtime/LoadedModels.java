@@ -192,7 +192,7 @@ public final class LoadedModels implements ModelRuntime {
 
   /** The policy of a lane whose requests never share a batch; the queue bound still applies. */
   private static BatchPolicy alone(BatchPolicy p) {
-    return new BatchPolicy(1, Duration.ZERO, p.maxQueueRows(), List.of());
+    return new BatchPolicy(1, Duration.ZERO, p.maxQueueRows(), List.of(), p.maxQueueWait());
   }
 
   @Override
