@@ -128,20 +128,23 @@ public final class VersionScheduler implements AutoCloseable {
 
   /**
    * Refuses a request of {@code rows} rows when the predicted engine time for everything queued
-   * plus it exceeds the lane's max_queue_wait. Never with an empty scheduler (the request would run
-   * next whatever it costs), nor before a batch was measured. Call under the lock.
+   * plus it exceeds the lane's max_queue_wait. The bound is never below one full batch: a request
+   * that fits in the next batch is admitted whatever a batch costs (it runs next, like the first
+   * request of that batch, and refusing it would only stop batching for a slow model). Nothing is
+   * refused by wait with an empty scheduler, nor before the rate is known. Call under the lock.
    */
   private void refuseBeyondWait(BatchPolicy policy, int rows) {
     if (queuedRows == 0 || !rate.isKnown()) {
       return;
     }
-    long bound = policy.maxQueueWait().toNanos();
+    long bound = Math.max(policy.maxQueueWait().toNanos(),
+        rate.predictNanos(policy.maxBatchRows(), policy.maxBatchRows()));
     long predicted = rate.predictNanos(queuedRows + rows, policy.maxBatchRows());
     if (predicted > bound) {
       long retryMillis = Math.max(1, (predicted - bound + 999_999) / 1_000_000);
       throw new QueueFullException(String.format(java.util.Locale.ROOT,
           "the %d rows queued on %s and this request's %d take about %.1f ms of engine time at the measured %.0f rows/s,"
-              + " more than max_queue_wait (%.1f ms); retry in about %d ms",
+              + " more than max_queue_wait (%.1f ms, or one full batch if longer); retry in about %d ms",
           queuedRows, name, rows, predicted / 1e6, rate.rowsPerSecond(policy.maxBatchRows()), bound / 1e6, retryMillis),
           retryMillis);
     }
