@@ -55,19 +55,12 @@ public final class BenchSuite implements Callable<Integer> {
   @Option(names = "--out", defaultValue = "docs", description = "Where benchmarks.md and benchmarks.json go.")
   Path out;
 
-  @Option(names = "--only", description = "Run only this workload group and print its figures instead of writing the"
-      + " report: 'overload' (saturation, half load, 3x overload, recovery on the guarded model).")
-  String only;
-
   public static void main(String[] args) {
     System.exit(new CommandLine(new BenchSuite()).execute(args));
   }
 
   @Override
   public Integer call() throws Exception {
-    if (only != null) {
-      return runOnly();
-    }
     Report report = new Report(seconds, warmup);
     TrainedModel small = BenchModels.small();
     TrainedModel large = BenchModels.large();
@@ -101,32 +94,6 @@ public final class BenchSuite implements Callable<Integer> {
     report.codec(CodecTiming.measure());
     report.write(out);
     System.out.println("wrote " + out.resolve("benchmarks.md") + " and " + out.resolve("benchmarks.json"));
-    return 0;
-  }
-
-  /** {@code --only overload}: the overload figures alone, for before/after comparisons of the request path. */
-  private int runOnly() throws Exception {
-    if (!only.equals("overload")) {
-      throw new CommandLine.ParameterException(new CommandLine(this), "--only takes 'overload', got '" + only + "'");
-    }
-    TrainedModel large = BenchModels.large();
-    for (String e : engines) {
-      EngineKind engine = EngineKind.parse(e);
-      try (ServerProcess server = ServerProcess.start(engine)) {
-        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext()
-            .maxInboundMessageSize(64 << 20).build();
-        try {
-          try (AeserveClient client = AeserveClient.forChannel(channel, Duration.ofMinutes(2))) {
-            BenchModels.register(client, BenchModels.LARGE_GUARDED, large);
-          }
-          Map<String, Object> r = new LinkedHashMap<>();
-          overload(engine, server, channel, r);
-          r.forEach((k, v) -> System.out.printf(Locale.ROOT, "%s %s %s%n", engine.djlName(), k, v));
-        } finally {
-          channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
-        }
-      }
-    }
     return 0;
   }
 
@@ -239,17 +206,6 @@ public final class BenchSuite implements Callable<Integer> {
     r.put("shadow_on", withShadow.row());
     r.put("shadow_p99_ratio", withShadow.result().p99() / shadowFree.result().p99());
 
-    overload(engine, server, channel, r);
-    return r;
-  }
-
-  /** Saturation, half load, 3x overload and recovery on the guarded model, into {@code r}. */
-  private void overload(EngineKind engine, ServerProcess server, ManagedChannel channel, Map<String, Object> r)
-      throws Exception {
-    Duration measure = Duration.ofSeconds(seconds);
-    Duration warm = Duration.ofSeconds(warmup);
-    var blocking = AutoencoderGrpc.newBlockingStub(channel);
-    var async = AutoencoderGrpc.newFutureStub(channel);
     log(engine, "latency at half load, overload at 3x, recovery (short queue)");
     EncodeRequest guarded = encode(BenchModels.LARGE_GUARDED, 1);
     Measured saturated = measured(server, 1,
@@ -278,10 +234,7 @@ public final class BenchSuite implements Callable<Integer> {
     r.put("overload_other_failures", overload.result().otherFailures());
     r.put("recovery_throughput_ratio", recovery.result().throughput() / (sustainable / 2));
     r.put("recovery_failures", recovery.result().rejected() + recovery.result().otherFailures());
-    long overloadCalls = overload.result().ok() + overload.result().rejected() + overload.result().otherFailures();
-    r.put("overload_server_cpu_ms_per_call", 1000 * (double) overload.row().get("server_cpu_s") / overloadCalls);
-    r.put("half_load_server_cpu_ms_per_call", 1000 * (double) half.row().get("server_cpu_s")
-        / (half.result().ok() + half.result().rejected() + half.result().otherFailures()));
+    return r;
   }
 
   private static double engineRowsPerSecond(EngineKind engine, TrainedModel m, int batchRows, Duration measure) {

@@ -45,11 +45,6 @@ final class ServerProcess implements AutoCloseable {
     if (dataDir != null) {
       command.add(dataDir.toString());
     }
-    // Extra JVM options for the server alone, e.g. a flight recording of one run.
-    String extra = System.getenv("BENCH_SERVER_JAVA_OPTS");
-    if (extra != null && !extra.isBlank()) {
-      command.addAll(1, List.of(extra.trim().split("\\s+")));
-    }
     ProcessBuilder pb = new ProcessBuilder(command)
         .redirectOutput(ProcessBuilder.Redirect.INHERIT)
         .redirectError(ProcessBuilder.Redirect.INHERIT);
