@@ -12,6 +12,7 @@ import dev.aeserve.server.batching.Ticker;
 import dev.aeserve.server.console.Console;
 import dev.aeserve.server.grpc.Actor;
 import dev.aeserve.server.grpc.AutoencoderService;
+import dev.aeserve.server.grpc.CallExecutors;
 import dev.aeserve.server.grpc.DeadlineBoundRegistry;
 import dev.aeserve.server.grpc.OpenInferenceService;
 import dev.aeserve.server.grpc.RegistryService;
@@ -92,6 +93,7 @@ public final class AeServer implements AutoCloseable {
   private final Duration drainGrace;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Console.Services consoleServices;
+  private final CallExecutors executors;
   private Server healthServer;
   private Console console;
   private int metricsPort = -1;
@@ -112,7 +114,9 @@ public final class AeServer implements AutoCloseable {
     ShadowComparisons comparisons = new ShadowComparisons();
     this.shadows = new ShadowRunner(resolver, runtime, comparisons, admission, 2, 256);
     this.gates = new QualityGates(registry);
-    this.inference = new Inference(resolver, runtime, admission, shadows, gates);
+    BearerAuthInterceptor auth = config.authEnabled() && tokens != null ? new BearerAuthInterceptor(tokens) : null;
+    this.executors = new CallExecutors(auth == null ? h -> true : auth::answersFromMemory);
+    this.inference = new Inference(resolver, runtime, admission, shadows, gates, executors.mayBlock());
     this.lifecycle = new VersionLifecycle(registry, runtime, config.unloadGrace());
     Rollouts rollouts = new Rollouts(registry, new VersionWarmup(registry, runtime));
     this.consoleServices = new Console.Services(registry, inference, metrics, rollouts, comparisons, gates,
@@ -122,8 +126,10 @@ public final class AeServer implements AutoCloseable {
         throw new IllegalArgumentException("authentication is on but the server was given no token store");
       }
       // Added before the request log, so it runs after it: refused calls are logged too.
-      builder.intercept(new BearerAuthInterceptor(tokens));
+      builder.intercept(auth);
     }
+    // Inference calls run on the transport thread, everything else on an owned pool (CallExecutors).
+    builder.executor(com.google.common.util.concurrent.MoreExecutors.directExecutor()).callExecutor(executors);
     this.server = builder
         .intercept(requestLog)
         .maxInboundMessageSize(config.maxMessageBytes())
@@ -178,6 +184,7 @@ public final class AeServer implements AutoCloseable {
     try {
       s.server.start();
     } catch (IOException e) {
+      s.executors.close();
       s.runtime.close();
       s.resolver.close();
       s.bounded.close();
@@ -370,6 +377,7 @@ public final class AeServer implements AutoCloseable {
       server.shutdownNow();
       Thread.currentThread().interrupt();
     }
+    executors.close();
     if (healthServer != null) {
       healthServer.shutdownNow();
     }

@@ -46,6 +46,7 @@ class LimitsTableTest {
     SOURCES.put("rows in an uploaded golden batch", () -> dev.aeserve.autoencoders.GoldenBatch.MAX_ROWS);
     SOURCES.put("values in an uploaded golden batch", () -> dev.aeserve.autoencoders.GoldenBatch.MAX_VALUES);
     SOURCES.put("rows waiting in one batch queue", () -> BatchPolicy.defaults().maxQueueRows());
+    SOURCES.put("engine time for the rows queued on a version", () -> BatchPolicy.defaults().maxQueueWait().toMillis());
     SOURCES.put("input width or latent size in a spec", () -> constant(AutoencoderSpec.class, "MAX_WIDTH"));
     SOURCES.put("model and alias names", LimitsTableTest::longestModelName);
     SOURCES.put("model description", () -> constant(PostgresModelRegistry.class, "MAX_TEXT"));

@@ -13,11 +13,24 @@ import java.util.Objects;
  * @param maxQueueRows more queued rows than this and new requests are refused at once
  * @param preferredBatchRows batch sizes worth closing early for (for example sizes a GPU kernel is
  *     tuned for); empty for none
+ * @param maxQueueWait a request is refused at once when the engine time to work through the rows
+ *     queued ahead of it and its own (predicted from the version's measured service rate, {@link
+ *     ServiceRate}) would exceed this: the queue is bounded by wait, not by a row count, so admitted
+ *     calls keep their latency under overload. {@code maxQueueRows} stays the hard cap, and is the
+ *     only bound until a batch has been measured.
  */
-public record BatchPolicy(int maxBatchRows, Duration maxQueueDelay, int maxQueueRows, List<Integer> preferredBatchRows) {
+public record BatchPolicy(int maxBatchRows, Duration maxQueueDelay, int maxQueueRows, List<Integer> preferredBatchRows,
+    Duration maxQueueWait) {
+
+  /**
+   * 20 ms of engine work ahead: ten times the default max_queue_delay, several full batches of a
+   * small dense model, and well under the deadlines callers set for interactive calls.
+   */
+  public static final Duration DEFAULT_MAX_QUEUE_WAIT = Duration.ofMillis(20);
 
   public BatchPolicy {
     Objects.requireNonNull(maxQueueDelay, "maxQueueDelay");
+    Objects.requireNonNull(maxQueueWait, "maxQueueWait");
     if (maxBatchRows < 1) {
       throw new IllegalArgumentException("max_batch_rows must be >= 1, got " + maxBatchRows);
     }
@@ -28,12 +41,20 @@ public record BatchPolicy(int maxBatchRows, Duration maxQueueDelay, int maxQueue
       throw new IllegalArgumentException("max_queue_rows (" + maxQueueRows + ") must be >= max_batch_rows ("
           + maxBatchRows + ")");
     }
+    if (maxQueueWait.isNegative() || maxQueueWait.isZero()) {
+      throw new IllegalArgumentException("max_queue_wait must be positive, got " + maxQueueWait);
+    }
     preferredBatchRows = preferredBatchRows == null ? List.of() : List.copyOf(preferredBatchRows);
     for (int p : preferredBatchRows) {
       if (p < 1 || p > maxBatchRows) {
         throw new IllegalArgumentException("preferred batch size " + p + " must be in [1, " + maxBatchRows + "]");
       }
     }
+  }
+
+  /** A policy with the default max_queue_wait ({@link #DEFAULT_MAX_QUEUE_WAIT}). */
+  public BatchPolicy(int maxBatchRows, Duration maxQueueDelay, int maxQueueRows, List<Integer> preferredBatchRows) {
+    this(maxBatchRows, maxQueueDelay, maxQueueRows, preferredBatchRows, DEFAULT_MAX_QUEUE_WAIT);
   }
 
   /** 256 rows, 2 ms, 8192 queued rows: a batch a small dense model runs in well under a millisecond. */
@@ -47,14 +68,18 @@ public record BatchPolicy(int maxBatchRows, Duration maxQueueDelay, int maxQueue
   }
 
   public BatchPolicy withMaxBatchRows(int rows) {
-    return new BatchPolicy(rows, maxQueueDelay, Math.max(maxQueueRows, rows), preferredBatchRows);
+    return new BatchPolicy(rows, maxQueueDelay, Math.max(maxQueueRows, rows), preferredBatchRows, maxQueueWait);
   }
 
   public BatchPolicy withMaxQueueDelay(Duration d) {
-    return new BatchPolicy(maxBatchRows, d, maxQueueRows, preferredBatchRows);
+    return new BatchPolicy(maxBatchRows, d, maxQueueRows, preferredBatchRows, maxQueueWait);
   }
 
   public BatchPolicy withMaxQueueRows(int rows) {
-    return new BatchPolicy(maxBatchRows, maxQueueDelay, rows, preferredBatchRows);
+    return new BatchPolicy(maxBatchRows, maxQueueDelay, rows, preferredBatchRows, maxQueueWait);
+  }
+
+  public BatchPolicy withMaxQueueWait(Duration wait) {
+    return new BatchPolicy(maxBatchRows, maxQueueDelay, maxQueueRows, preferredBatchRows, wait);
   }
 }

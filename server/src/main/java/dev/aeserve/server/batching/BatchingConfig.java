@@ -66,7 +66,7 @@ public record BatchingConfig(BatchPolicy defaults, Map<String, BatchPolicy> over
 
   /**
    * Parses the command line's {@code MODEL[/RPC]:max_batch_rows=N,max_queue_delay=2ms,
-   * max_queue_rows=N,preferred=8|16}, applied over {@code base}.
+   * max_queue_rows=N,preferred=8|16,max_queue_wait=20ms}, applied over {@code base}.
    */
   public static Map.Entry<String, BatchPolicy> parseOverride(String text, BatchPolicy base) {
     int colon = text.indexOf(':');

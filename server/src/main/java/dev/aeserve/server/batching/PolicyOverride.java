@@ -17,17 +17,25 @@ import java.util.Map;
  * @param maxQueueDelay {@code max_queue_delay} (a duration such as 2ms or 500us), or null
  * @param maxQueueRows {@code max_queue_rows}, or null
  * @param preferred {@code preferred} batch sizes, or null
+ * @param maxQueueWait {@code max_queue_wait} (a duration), or null
  */
 public record PolicyOverride(Integer maxBatchRows, Duration maxQueueDelay, Integer maxQueueRows,
-    List<Integer> preferred) {
+    List<Integer> preferred, Duration maxQueueWait) {
 
   public static final String MAX_BATCH_ROWS = "max_batch_rows";
   public static final String MAX_QUEUE_DELAY = "max_queue_delay";
   public static final String MAX_QUEUE_ROWS = "max_queue_rows";
   public static final String PREFERRED = "preferred";
-  public static final List<String> KEYS = List.of(MAX_BATCH_ROWS, MAX_QUEUE_DELAY, MAX_QUEUE_ROWS, PREFERRED);
+  public static final String MAX_QUEUE_WAIT = "max_queue_wait";
+  public static final List<String> KEYS = List.of(MAX_BATCH_ROWS, MAX_QUEUE_DELAY, MAX_QUEUE_ROWS, PREFERRED,
+      MAX_QUEUE_WAIT);
 
-  public static final PolicyOverride NONE = new PolicyOverride(null, null, null, null);
+  public static final PolicyOverride NONE = new PolicyOverride(null, null, null, null, null);
+
+  /** The first four knobs, without max_queue_wait. */
+  public PolicyOverride(Integer maxBatchRows, Duration maxQueueDelay, Integer maxQueueRows, List<Integer> preferred) {
+    this(maxBatchRows, maxQueueDelay, maxQueueRows, preferred, null);
+  }
 
   public PolicyOverride {
     preferred = preferred == null ? null : List.copyOf(preferred);
@@ -43,7 +51,8 @@ public record PolicyOverride(Integer maxBatchRows, Duration maxQueueDelay, Integ
     int rows = maxBatchRows != null ? maxBatchRows : base.maxBatchRows();
     Duration delay = maxQueueDelay != null ? maxQueueDelay : base.maxQueueDelay();
     int queue = maxQueueRows != null ? maxQueueRows : Math.max(base.maxQueueRows(), rows);
-    return new BatchPolicy(rows, delay, queue, preferred != null ? preferred : base.preferredBatchRows());
+    return new BatchPolicy(rows, delay, queue, preferred != null ? preferred : base.preferredBatchRows(),
+        maxQueueWait != null ? maxQueueWait : base.maxQueueWait());
   }
 
   /** This override with {@code more}'s knobs on top. */
@@ -52,11 +61,13 @@ public record PolicyOverride(Integer maxBatchRows, Duration maxQueueDelay, Integ
         more.maxBatchRows != null ? more.maxBatchRows : maxBatchRows,
         more.maxQueueDelay != null ? more.maxQueueDelay : maxQueueDelay,
         more.maxQueueRows != null ? more.maxQueueRows : maxQueueRows,
-        more.preferred != null ? more.preferred : preferred);
+        more.preferred != null ? more.preferred : preferred,
+        more.maxQueueWait != null ? more.maxQueueWait : maxQueueWait);
   }
 
   /**
-   * The command line's {@code max_batch_rows=N,max_queue_delay=2ms,max_queue_rows=N,preferred=8|16}.
+   * The command line's {@code max_batch_rows=N,max_queue_delay=2ms,max_queue_rows=N,preferred=8|16,
+   * max_queue_wait=20ms}.
    *
    * @throws IllegalArgumentException naming the part that is wrong
    */
@@ -76,6 +87,7 @@ public record PolicyOverride(Integer maxBatchRows, Duration maxQueueDelay, Integ
           case MAX_QUEUE_ROWS -> new PolicyOverride(null, null, Integer.parseInt(v), null);
           case PREFERRED -> new PolicyOverride(null, null, null,
               Arrays.stream(v.split("\\|")).map(String::trim).map(Integer::valueOf).toList());
+          case MAX_QUEUE_WAIT -> new PolicyOverride(null, null, null, null, BatchingConfig.parseDuration(v));
           default -> throw new IllegalArgumentException("unknown batch policy key '" + key + "'; use "
               + String.join(", ", KEYS));
         });
@@ -105,6 +117,7 @@ public record PolicyOverride(Integer maxBatchRows, Duration maxQueueDelay, Integ
         case MAX_QUEUE_DELAY -> new PolicyOverride(null, duration(path, v), null, null);
         case MAX_QUEUE_ROWS -> new PolicyOverride(null, null, wholeNumber(path, v), null);
         case PREFERRED -> new PolicyOverride(null, null, null, wholeNumbers(path, v));
+        case MAX_QUEUE_WAIT -> new PolicyOverride(null, null, null, null, duration(path, v));
         default -> {
           otherKey.accept(key, v);
           yield NONE;

@@ -24,7 +24,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Admission happens before {@link #submit}: what reaches a lane was checked against the
  * version's spec, so a batch only ever merges inputs of one shape (the kernel's concatenation
- * asserts it anyway). A full queue refuses at once. Closing stops intake, runs what is queued, then stops the thread.
+ * asserts it anyway). Closing stops intake, runs what is queued, then stops the thread.
+ *
+ * <p>Refusal is structural: the scheduler measures its own service rate ({@link ServiceRate}, from
+ * the batches it completes) and refuses a request at once when the engine time for the rows queued
+ * on all its lanes plus the request's own would exceed the lane's {@code max_queue_wait}; the
+ * lane's {@code max_queue_rows} stays the hard cap, and is the only bound until a batch was
+ * measured. A refused request leaves nothing behind.
  */
 public final class VersionScheduler implements AutoCloseable {
 
@@ -39,6 +45,9 @@ public final class VersionScheduler implements AutoCloseable {
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile Thread runner;
   private boolean closing;
+  /** Rows waiting on all lanes: one runner serves them all, so a request waits behind every lane. */
+  private long queuedRows;
+  private final ServiceRate rate = new ServiceRate();
 
   private final Executor compute;
 
@@ -106,14 +115,45 @@ public final class VersionScheduler implements AutoCloseable {
         throw new IllegalStateException("no lane '" + lane + "' on " + name);
       }
       Job<I, O> job = new Job<>(input, l.kernel.rows(input), ticker.nanos(), deadlineNanos, cancelled);
+      refuseBeyondWait(l.queue.policy(), job.rows());
       int before = l.queue.queuedRows();
       l.queue.offer(job);
-      observer.onQueuedRows(l.rpc, l.queue.queuedRows() - before);
+      queued(l, l.queue.queuedRows() - before);
       changed.signal();
       return job.result();
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * Refuses a request of {@code rows} rows when the predicted engine time for everything queued
+   * plus it exceeds the lane's max_queue_wait. The bound is never below one full batch: a request
+   * that fits in the next batch is admitted whatever a batch costs (it runs next, like the first
+   * request of that batch, and refusing it would only stop batching for a slow model). Nothing is
+   * refused by wait with an empty scheduler, nor before the rate is known. Call under the lock.
+   */
+  private void refuseBeyondWait(BatchPolicy policy, int rows) {
+    if (queuedRows == 0 || !rate.isKnown()) {
+      return;
+    }
+    long bound = Math.max(policy.maxQueueWait().toNanos(),
+        rate.predictNanos(policy.maxBatchRows(), policy.maxBatchRows()));
+    long predicted = rate.predictNanos(queuedRows + rows, policy.maxBatchRows());
+    if (predicted > bound) {
+      long retryMillis = Math.max(1, (predicted - bound + 999_999) / 1_000_000);
+      throw new QueueFullException(String.format(java.util.Locale.ROOT,
+          "the %d rows queued on %s and this request's %d take about %.1f ms of engine time at the measured %.0f rows/s,"
+              + " more than max_queue_wait (%.1f ms, or one full batch if longer); retry in about %d ms",
+          queuedRows, name, rows, predicted / 1e6, rate.rowsPerSecond(policy.maxBatchRows()), bound / 1e6, retryMillis),
+          retryMillis);
+    }
+  }
+
+  /** Notes a change of {@code delta} rows on a lane's queue. Call under the lock. */
+  private void queued(LaneQueue<?, ?> lane, int delta) {
+    queuedRows += delta;
+    observer.onQueuedRows(lane.rpc, delta);
   }
 
   /**
@@ -149,7 +189,7 @@ public final class VersionScheduler implements AutoCloseable {
         }
         int before = lane.queue.queuedRows();
         batch = lane.queue.takeBatch();
-        observer.onQueuedRows(lane.rpc, lane.queue.queuedRows() - before);
+        queued(lane, lane.queue.queuedRows() - before);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         failEverything(new ServerUnavailableException("model " + name + " was stopped"));
@@ -218,6 +258,7 @@ public final class VersionScheduler implements AutoCloseable {
     lock.lock();
     try {
       lane.queue.recordBatchNanos(computed);
+      rate.record(rows, computed);
     } finally {
       lock.unlock();
     }
@@ -251,8 +292,18 @@ public final class VersionScheduler implements AutoCloseable {
       lanes.values().forEach(l -> {
         int before = l.queue.queuedRows();
         l.queue.failAll(failure);
-        observer.onQueuedRows(l.rpc, l.queue.queuedRows() - before);
+        queued(l, l.queue.queuedRows() - before);
       });
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Rows per second of engine time at batches of {@code batchRows}, as measured so far; NaN before any batch. */
+  public double rowsPerSecond(int batchRows) {
+    lock.lock();
+    try {
+      return rate.rowsPerSecond(batchRows);
     } finally {
       lock.unlock();
     }

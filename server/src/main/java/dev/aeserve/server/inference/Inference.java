@@ -31,6 +31,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import dev.aeserve.server.batching.QueueFullException;
 import java.util.function.Function;
 
 /**
@@ -45,6 +48,11 @@ import java.util.function.Function;
  *
  * <p>Every method returns a future and never throws: a refusal is a failed future carrying the
  * domain exception, which the transport maps to a status in one place.
+ *
+ * <p>The calls never block their caller, which may be a transport thread: a call whose route is
+ * kept in memory and whose version is loaded is admitted and queued on the caller's thread; one
+ * that needs a registry read or a model load continues on {@code mayBlock}, a bounded pool its
+ * owner closes.
  */
 public final class Inference {
 
@@ -55,10 +63,17 @@ public final class Inference {
   private final Admission admission;
   private final ShadowRunner shadows;
   private final QualityGates gates;
+  private final Executor mayBlock;
   private volatile boolean ready;
 
+  /**
+   * @param mayBlock where a call continues when it needs a registry read or a model load; it may
+   *     refuse work ({@link RejectedExecutionException}) when full, and the call is then refused
+   *     with RESOURCE_EXHAUSTED
+   */
   public Inference(VersionResolver resolver, ModelRuntime runtime, Admission admission, ShadowRunner shadows,
-      QualityGates gates) {
+      QualityGates gates, Executor mayBlock) {
+    this.mayBlock = Objects.requireNonNull(mayBlock, "mayBlock");
     this.resolver = Objects.requireNonNull(resolver, "resolver");
     this.runtime = Objects.requireNonNull(runtime, "runtime");
     this.admission = Objects.requireNonNull(admission, "admission");
@@ -199,14 +214,35 @@ public final class Inference {
       if (!ready) {
         throw new ServerUnavailableException("server is starting: models are still loading; retry shortly");
       }
-      ResolvedVersion resolved = resolver.resolve(model);
-      return runtime.serve(resolved.version(), servable -> {
-        call.routedTo(resolved, servable);
-        servable.spec().family().requireServes(rpc);
-        return body.apply(servable);
-      });
+      ResolvedVersion kept = resolver.resolveIfKept(model);
+      if (kept != null) {
+        CompletableFuture<T> queued = runtime.serveIfLoaded(kept.version(), s -> admit(kept, s, rpc, call, body), null);
+        if (queued != null) {
+          return queued;
+        }
+      }
+      try {
+        return CompletableFuture.supplyAsync(() -> {
+          ResolvedVersion resolved = resolver.resolve(model);
+          return runtime.serve(resolved.version(), s -> admit(resolved, s, rpc, call, body));
+        }, mayBlock).thenCompose(Function.identity());
+      } catch (RejectedExecutionException e) {
+        throw new QueueFullException("too many calls are waiting for a route to be read or a model to load; retry in"
+            + " about " + MAY_BLOCK_RETRY_MILLIS + " ms", MAY_BLOCK_RETRY_MILLIS);
+      }
     });
   }
+
+  /** Records the route on the call, checks the family serves {@code rpc}, and admits and queues (the body). */
+  private static <T> CompletableFuture<T> admit(ResolvedVersion resolved, ServableVersion servable, Rpc rpc,
+      InferenceCall call, Function<ServableVersion, CompletableFuture<T>> body) {
+    call.routedTo(resolved, servable);
+    servable.spec().family().requireServes(rpc);
+    return body.apply(servable);
+  }
+
+  /** Retry hint when the pool for calls that may block is full: about one registry read. */
+  private static final long MAY_BLOCK_RETRY_MILLIS = 100;
 
   private static <I, O> CompletableFuture<O> submit(ServableVersion s, Lane<I, O> lane, I input, InferenceCall call) {
     return s.submit(lane, input, call.deadlineNanos(), call.cancelled());

@@ -91,6 +91,20 @@ public final class VersionResolver implements AutoCloseable {
   }
 
   public ResolvedVersion resolve(ModelSelector ref) {
+    return resolve(ref, true);
+  }
+
+  /**
+   * What {@link #resolve} answers when it can answer from the answers kept in memory, or null when
+   * it would have to read the registry: a caller on a thread that must not block (a transport
+   * thread) resolves here and hands a null to a thread that may. Refusals that need no read (an
+   * empty name, a version out of range, a kept version that is not READY) are thrown as there.
+   */
+  public ResolvedVersion resolveIfKept(ModelSelector ref) {
+    return resolve(ref, false);
+  }
+
+  private ResolvedVersion resolve(ModelSelector ref, boolean mayRead) {
     String name = ref.name();
     if (name.isEmpty()) {
       throw new InvalidRequestException("model.name is empty; name the model to call");
@@ -100,18 +114,25 @@ public final class VersionResolver implements AutoCloseable {
       if (asked < 1 || asked > Integer.MAX_VALUE) {
         throw new InvalidRequestException("model.version must be in [1, " + Integer.MAX_VALUE + "], got " + asked);
       }
-      return new ResolvedVersion(ready(version(name, "v" + asked)), Route.VERSION, "", "");
+      ModelVersion v = version(name, "v" + asked, mayRead);
+      return v == null ? null : new ResolvedVersion(ready(v), Route.VERSION, "", "");
     }
     if (ref.alias() != null) {
-      return new ResolvedVersion(ready(version(name, "@" + ref.alias())), Route.ALIAS, ref.alias(), "");
+      ModelVersion v = version(name, "@" + ref.alias(), mayRead);
+      return v == null ? null : new ResolvedVersion(ready(v), Route.ALIAS, ref.alias(), "");
     }
-    TrafficSplit split = split(name);
+    Object splitAnswer = answer(name, SPLIT_KEY, mayRead);
+    if (splitAnswer == NOT_KEPT) {
+      return null;
+    }
+    TrafficSplit split = split(splitAnswer);
     if (split == null) {
-      return new ResolvedVersion(ready(version(name, "@" + Alias.LATEST)), Route.LATEST, "", "");
+      ModelVersion v = version(name, "@" + Alias.LATEST, mayRead);
+      return v == null ? null : new ResolvedVersion(ready(v), Route.LATEST, "", "");
     }
     int chosen = StickyRouter.route(split, ref.routingKey());
-    return new ResolvedVersion(ready(version(name, "v" + chosen)), Route.SPLIT, "", "primary:" + chosen, split,
-        split.shadows());
+    ModelVersion v = version(name, "v" + chosen, mayRead);
+    return v == null ? null : new ResolvedVersion(ready(v), Route.SPLIT, "", "primary:" + chosen, split, split.shadows());
   }
 
   /**
@@ -156,23 +177,31 @@ public final class VersionResolver implements AutoCloseable {
     }
   }
 
-  private ModelVersion version(String model, String key) {
-    return (ModelVersion) answer(model, key);
+  /** The version kept under {@code key}, read if need be and {@code mayRead}; null when not kept and not read. */
+  private ModelVersion version(String model, String key, boolean mayRead) {
+    Object v = answer(model, key, mayRead);
+    return v == NOT_KEPT ? null : (ModelVersion) v;
   }
 
-  /** The model's split, or null. */
-  private TrafficSplit split(String model) {
+  /** The model's split from its answer, or null. */
+  private static TrafficSplit split(Object answer) {
     @SuppressWarnings("unchecked")
-    Optional<TrafficSplit> s = (Optional<TrafficSplit>) answer(model, SPLIT_KEY);
+    Optional<TrafficSplit> s = (Optional<TrafficSplit>) answer;
     return s.filter(t -> !t.primaries().isEmpty()).orElse(null);
   }
 
-  private Object answer(String model, String key) {
+  /** What {@link #answer} returns when the answer is not kept and it may not read. */
+  private static final Object NOT_KEPT = new Object();
+
+  private Object answer(String model, String key, boolean mayRead) {
     ConcurrentMap<String, Entry> perModel = state.get(model);
     Entry kept = perModel == null ? null : perModel.get(key);
     if (kept != null && (fresh(model, kept) || unreachableSince != null)) {
       // While the registry is unreachable a stale answer serves at once; the reconciler re-reads.
       return kept.value();
+    }
+    if (!mayRead) {
+      return NOT_KEPT;
     }
     try {
       return refresh(model, key);

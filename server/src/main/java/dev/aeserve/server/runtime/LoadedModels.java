@@ -105,6 +105,30 @@ public final class LoadedModels implements ModelRuntime {
     }
   }
 
+  @Override
+  public <T> T serveIfLoaded(ModelVersion version, Function<? super ServableVersion, ? extends T> use, T notLoaded) {
+    if (closed) {
+      throw new IllegalStateException("model runtime is closed");
+    }
+    String key = key(version.model(), version.version());
+    CompletableFuture<ServableVersion> existing = versions.get(key);
+    if (existing == null || !existing.isDone() || existing.isCompletedExceptionally()) {
+      return notLoaded;
+    }
+    ServableVersion s = existing.join();
+    if (!s.acquire()) {
+      // Being evicted: the caller takes the path that may load.
+      return notLoaded;
+    }
+    metrics.recordModelLookup(true);
+    budget.touch(key);
+    try {
+      return use.apply(s);
+    } finally {
+      s.release();
+    }
+  }
+
   private ServableVersion lookup(ModelVersion version) {
     if (closed) {
       throw new IllegalStateException("model runtime is closed");
@@ -192,7 +216,7 @@ public final class LoadedModels implements ModelRuntime {
 
   /** The policy of a lane whose requests never share a batch; the queue bound still applies. */
   private static BatchPolicy alone(BatchPolicy p) {
-    return new BatchPolicy(1, Duration.ZERO, p.maxQueueRows(), List.of());
+    return new BatchPolicy(1, Duration.ZERO, p.maxQueueRows(), List.of(), p.maxQueueWait());
   }
 
   @Override

@@ -18,6 +18,13 @@ public interface ModelRuntime extends AutoCloseable {
    */
   <T> T serve(ModelVersion version, Function<? super ServableVersion, ? extends T> use);
 
+  /**
+   * Runs {@code use} as {@link #serve} does if the version is loaded now, and answers {@code
+   * notLoaded} without running it otherwise: it never loads and never waits for a load, so a
+   * thread that must not block (a transport thread) can call it.
+   */
+  <T> T serveIfLoaded(ModelVersion version, Function<? super ServableVersion, ? extends T> use, T notLoaded);
+
   /** Loads the version if it is not loaded (a preload or a warm-up's first step). */
   default void load(ModelVersion version) {
     serve(version, s -> null);

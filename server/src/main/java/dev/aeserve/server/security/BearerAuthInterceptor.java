@@ -36,6 +36,11 @@ public final class BearerAuthInterceptor implements ServerInterceptor {
     this.tokens = new BearerTokens(tokens, ticker, ttl);
   }
 
+  /** Whether this interceptor would decide the call without a database read (see {@link BearerTokens#answersFromMemory}). */
+  public boolean answersFromMemory(Metadata headers) {
+    return tokens.answersFromMemory(headers.get(AUTHORIZATION));
+  }
+
   @Override
   public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
       ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {

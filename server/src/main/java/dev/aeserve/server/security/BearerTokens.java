@@ -42,6 +42,19 @@ public final class BearerTokens {
     return authorize(authorization.substring(BEARER.length()).trim(), needed, operation);
   }
 
+  /**
+   * Whether checking this header needs no database read: it is missing or malformed (refused at
+   * once), or it carries a token authenticated within the cache's lifetime.
+   */
+  public boolean answersFromMemory(String authorization) {
+    if (authorization == null || authorization.length() <= BEARER.length()
+        || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+      return true;
+    }
+    String secret = authorization.substring(BEARER.length()).trim();
+    return secret.isEmpty() || cache.isFresh(secret);
+  }
+
   /** The live token whose secret is {@code secret}, whatever its scopes (to say who is signed in). */
   public java.util.Optional<ApiToken> authenticate(String secret) {
     return secret == null || secret.isBlank() ? java.util.Optional.empty() : cache.authenticate(secret.trim());

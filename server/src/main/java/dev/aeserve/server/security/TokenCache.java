@@ -32,6 +32,12 @@ final class TokenCache {
     this.ttlNanos = ttlNanos;
   }
 
+  /** Whether {@link #authenticate} would answer {@code secret} from memory, without asking Postgres. */
+  boolean isFresh(String secret) {
+    Entry cached = bySecret.get(secret);
+    return cached != null && ticker.nanos() - cached.expiresAt() < 0;
+  }
+
   Optional<ApiToken> authenticate(String secret) {
     long now = ticker.nanos();
     Entry cached = bySecret.get(secret);

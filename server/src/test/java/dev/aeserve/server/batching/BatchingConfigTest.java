@@ -94,6 +94,23 @@ class BatchingConfigTest {
   }
 
   @Test
+  void maxQueueWaitIsAKnobLikeTheOthersAndMustBePositive() {
+    BatchPolicy base = new BatchPolicy(8, Duration.ofMillis(5), 20, List.of(2));
+    assertThat(base.maxQueueWait()).isEqualTo(BatchPolicy.DEFAULT_MAX_QUEUE_WAIT);
+    assertThat(PolicyOverride.fromText("max_queue_wait=7ms").applyTo(base))
+        .isEqualTo(new BatchPolicy(8, Duration.ofMillis(5), 20, List.of(2), Duration.ofMillis(7)));
+    // Another override that does not name it keeps it.
+    assertThat(PolicyOverride.fromText("max_queue_wait=7ms").then(PolicyOverride.fromText("max_batch_rows=4"))
+        .applyTo(base).maxQueueWait()).isEqualTo(Duration.ofMillis(7));
+    assertThat(SpecBatching.fromSpecJson("{\"batching\": {\"encode\": {\"max_queue_wait\": \"500us\"}}}")
+        .policyFor(dev.aeserve.autoencoders.Rpc.ENCODE, base).maxQueueWait()).isEqualTo(Duration.ofNanos(500_000));
+    assertThatThrownBy(() -> PolicyOverride.fromText("max_queue_wait=0ms").applyTo(base))
+        .hasMessage("max_queue_wait must be positive, got PT0S");
+    assertThatThrownBy(() -> SpecBatching.fromSpecJson("{\"batching\": {\"max_queue_wait\": 20}}"))
+        .hasMessageContaining("batching.max_queue_wait must be a duration string");
+  }
+
+  @Test
   void anOverrideWithoutAModelNameIsRefused() {
     assertThatThrownBy(() -> BatchingConfig.parseOverride(":max_batch_rows=4", BatchPolicy.defaults()))
         .hasMessage("batch policy ':max_batch_rows=4' must look like MODEL[/RPC]:max_batch_rows=64,...");
