@@ -6,6 +6,7 @@ import dev.aeserve.autoencoders.Matrix;
 import dev.aeserve.autoencoders.Reconstruction;
 import dev.aeserve.autoencoders.ScoreKind;
 import dev.aeserve.registry.TrafficSplit;
+import dev.aeserve.server.FamilyCapabilityException;
 import dev.aeserve.server.batching.Job;
 import dev.aeserve.server.routing.ModelSelector;
 import dev.aeserve.server.routing.ResolvedVersion;
@@ -97,10 +98,15 @@ public final class ShadowRunner implements AutoCloseable {
     serveShadow(primary, shadowVersion, shadow -> {
       // The shadow is a version of its own: the copy passes its admission like any call would.
       Rows theirRows = admission.readmit(primaryServable.spec(), shadow.spec(), rows);
-      ScoreKind theirKind = admission.scoreKind(shadow.spec(), kind);
-      Reconstruction theirs = await(shadow.submit(Lanes.reconstruct(theirKind), theirRows, Job.NO_DEADLINE, () -> false));
-      for (int i = 0; i < answer.scores().length; i++) {
-        pair.errorDifference.add(theirs.scores()[i] - answer.scores()[i]);
+      ScoreKind shared = sharedScore(shadow, kind);
+      Reconstruction theirs = await(shadow.submit(Lanes.reconstruct(shared), theirRows, Job.NO_DEADLINE, () -> false));
+      // Differences are only meaningful under one score: when the shadow cannot compute the
+      // primary's (an imported version has no latent density for mse_mahalanobis, say), both
+      // are compared on MSE, which every family scores, and the primary is asked again.
+      float[] primaryScores = shared == kind ? answer.scores() : runtime.serve(primary.version(),
+          p -> await(p.submit(Lanes.reconstruct(shared), rows, Job.NO_DEADLINE, () -> false))).scores();
+      for (int i = 0; i < primaryScores.length; i++) {
+        pair.errorDifference.add(theirs.scores()[i] - primaryScores[i]);
       }
       if (compatible(primaryServable.spec(), shadow.spec())) {
         // The primary answered already; it may have been unloaded since, so it is held again here.
@@ -122,6 +128,15 @@ public final class ShadowRunner implements AutoCloseable {
         recordDistances(pair, mine, other.mean());
       }
     });
+  }
+
+  /** The primary's score when the shadow can compute it, MSE otherwise. */
+  private ScoreKind sharedScore(ServableVersion shadow, ScoreKind kind) {
+    try {
+      return admission.scoreKind(shadow.spec(), kind);
+    } catch (FamilyCapabilityException cannot) {
+      return ScoreKind.MSE;
+    }
   }
 
   /** Runs {@code use} on the shadow version, held open until it returns. */
