@@ -101,9 +101,9 @@ func TestReconstructAndStream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(r.Scores) != 5 || len(r.FeatureErrors) != 5 || len(r.Outputs) != 5 || len(r.Anomalous) != 5 {
-		t.Fatalf("reconstruct: %d scores, %d feature-error rows, %d outputs, %d verdicts", len(r.Scores),
-			len(r.FeatureErrors), len(r.Outputs), len(r.Anomalous))
+	if len(r.Scores) != 5 || len(r.FeatureErrors) != 5 || len(r.Outputs) != 5 {
+		t.Fatalf("reconstruct: %d scores, %d feature-error rows, %d outputs", len(r.Scores),
+			len(r.FeatureErrors), len(r.Outputs))
 	}
 	for i, row := range r.FeatureErrors {
 		var sum float64
@@ -114,11 +114,21 @@ func TestReconstructAndStream(t *testing.T) {
 			t.Fatalf("row %d: mean feature error %v, score %v", i, sum/float64(len(row)), r.Scores[i])
 		}
 	}
+	// Without a score kind the version scores with its default, the one it was calibrated on
+	// (mse_mahalanobis for many trained versions): verdicts come with it, and the stream is
+	// compared with a call like it.
+	whole, err := c.Reconstruct(ctx, M("demo-ae:1"), x, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(whole.Anomalous) != 5 {
+		t.Fatalf("reconstruct with the default score: %d verdicts", len(whole.Anomalous))
+	}
 	results, err := c.ReconstructStream(ctx, M("demo-ae:1"), [][][]float32{x[:1], x[1:3], x[3:]}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(results) != 3 || len(results[1].Scores) != 2 || math.Abs(float64(results[2].Scores[1]-r.Scores[4])) > 1e-6 {
+	if len(results) != 3 || len(results[1].Scores) != 2 || math.Abs(float64(results[2].Scores[1]-whole.Scores[4])) > 1e-6 {
 		t.Fatalf("stream %d results", len(results))
 	}
 	// v2 shares v1's weights with the calibration clients/cross/setup_split.py gave it.

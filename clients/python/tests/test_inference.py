@@ -37,7 +37,7 @@ def test_reconstruct_scores_each_row_and_returns_feature_errors(client, ae_rows)
     np.testing.assert_allclose(((r.outputs - ae_rows) ** 2).mean(axis=1), r.scores, rtol=1e-4, atol=1e-7)
     assert r.served_by.version == 1
 
-    scores_only = client.reconstruct("demo-ae:1", ae_rows, omit_outputs=True)
+    scores_only = client.reconstruct("demo-ae:1", ae_rows, omit_outputs=True, score_kind="mse")
     assert scores_only.outputs is None
     np.testing.assert_allclose(scores_only.scores, r.scores, atol=1e-6)
 
