@@ -10,11 +10,9 @@ import java.util.Random;
 
 /**
  * Chooses a trained version's default anomaly score without test labels: each score the version
- * can compute ranks held-out normal rows against off-distribution rows generated from them. The
- * best reconstruction score on that check (MSE on ties) is the floor; the combined score
- * ({@link ScoreKind#MSE_MAHALANOBIS}: error and latent density) is the default whenever it keeps
- * at least half of that score's margin over chance on the check and its latent distance alone
- * ranks the generated rows above the normal ones (see {@link #decide}).
+ * can compute ranks held-out normal rows against off-distribution rows generated from them, and
+ * the score with the highest AUROC wins, MSE on ties, so the default never ranks worse than MSE
+ * on this check.
  *
  * <p>Why not simply the training loss: BCE grows with a row's own entropy (grey pixels cost more
  * than black or white ones even when reconstructed perfectly), so as an anomaly score it ranks
@@ -30,18 +28,14 @@ public final class AnomalyScoreChoice {
   private static final double PASTED_SHARE = 0.25;
   /** Codes the density is fitted on, at most: the fit is O(rows k^2). */
   private static final int MAX_DENSITY_ROWS = 20_000;
-  /** Share of the best reconstruction score's margin over chance the combined score must keep. */
-  static final double RETAINED_MARGIN = 0.5;
 
   private AnomalyScoreChoice() {}
 
   /**
    * @param spec the trained spec, with its density when it has one
    * @param auroc AUROC of every score tried, by score id, in the order tried
-   * @param latentAuroc AUROC of the code's Mahalanobis distance alone on the same check; NaN when
-   *     the version has no combined score
    */
-  public record Choice(AutoencoderSpec spec, ScoreKind kind, Map<String, Double> auroc, double latentAuroc) {}
+  public record Choice(AutoencoderSpec spec, ScoreKind kind, Map<String, Double> auroc) {}
 
   /**
    * Fits the latent density on {@code training}'s codes, then tries every score the family can
@@ -54,7 +48,7 @@ public final class AnomalyScoreChoice {
   public static Choice choose(AutoencoderSpec spec, byte[] weights, EngineKind engine, Matrix training, int[] labels,
       Matrix heldOut, int[] heldOutLabels, long seed) {
     if (!spec.family().serves(Rpc.RECONSTRUCT) || spec.family().recommender() || heldOut.rows() < 2) {
-      return new Choice(spec, spec.defaultScoreKind(), Map.of(), Double.NaN);
+      return new Choice(spec, spec.defaultScoreKind(), Map.of());
     }
     AutoencoderSpec withDensity;
     try (Autoencoder model = Autoencoders.load(spec, weights, engine)) {
@@ -70,85 +64,24 @@ public final class AnomalyScoreChoice {
     Arrays.fill(anomalous, heldOut.rows(), anomalous.length, true);
     Conditions normalConditions = heldOutLabels == null ? Conditions.NONE : Conditions.perRow(heldOutLabels);
     Map<String, Double> auroc = new LinkedHashMap<>();
-    Map<ScoreKind, Double> byKind = new LinkedHashMap<>();
-    double latentAuroc = Double.NaN;
+    ScoreKind best = ScoreKind.MSE;
+    double bestAuroc = Double.NEGATIVE_INFINITY;
     try (Autoencoder model = Autoencoders.load(withDensity, weights, engine)) {
       for (ScoreKind kind : candidates(withDensity)) {
         float[] normal = Calibrator.scores(model, heldOut, kind, normalConditions);
         float[] off = Calibrator.scores(model, generated, kind, normalConditions);
-        double a = Auroc.of(concat(normal, off), anomalous);
+        float[] all = new float[normal.length + off.length];
+        System.arraycopy(normal, 0, all, 0, normal.length);
+        System.arraycopy(off, 0, all, normal.length, off.length);
+        double a = Auroc.of(all, anomalous);
         auroc.put(kind.id(), a);
-        byKind.put(kind, a);
-      }
-      if (byKind.containsKey(ScoreKind.MSE_MAHALANOBIS)) {
-        latentAuroc = Auroc.of(concat(distances(model, heldOut, normalConditions),
-            distances(model, generated, normalConditions)), anomalous);
-      }
-    }
-    ScoreKind best = decide(byKind, latentAuroc);
-    return new Choice(spec.withAnomalyScore(best, withDensity.latentDensity()), best, auroc, latentAuroc);
-  }
-
-  /**
-   * The rule, given each candidate's AUROC on the generated rows (in the order tried, MSE first)
-   * and the AUROC of the code's Mahalanobis distance alone on the same rows.
-   *
-   * <p>First the best reconstruction score: the highest AUROC among the scores other than
-   * {@link ScoreKind#MSE_MAHALANOBIS}, the earliest (MSE) on ties. The combined score replaces it
-   * when two things hold:
-   *
-   * <ol>
-   *   <li>the latent distance points the right way on this data: on its own it ranks the generated
-   *       rows above the held-out normal ones (AUROC above 0.5). Where it does not, codes of
-   *       broken rows land nearer the training codes' centre than normal codes do, and adding the
-   *       distance would reward exactly the rows to flag (on blob images whose position and grey
-   *       level are uniform, the distance alone ranks planted anomalies at 0.15 and the combined
-   *       score at chance);
-   *   <li>it keeps at least {@link #RETAINED_MARGIN} of the best reconstruction score's margin over
-   *       chance (AUROC - 0.5) on the check, so it still sees corrupted rows.
-   * </ol>
-   *
-   * <p>Why the combined score need not beat the error on the check itself: the generated rows are
-   * local corruptions of normal rows (pasted bands, scattered features), the anomalies a
-   * reconstruction error is made for, and their codes move only a little; a row of a kind never
-   * seen in training (another class) moves its code away, which only the latent term sees. So the
-   * check ranks the combined score somewhat below the error even where it ranks unseen kinds of
-   * rows clearly better (Fashion-MNIST one-class: MSE wins the check for every class and loses
-   * the test ranking to the combined score for most, docs/evaluation.md).
-   */
-  static ScoreKind decide(Map<ScoreKind, Double> auroc, double latentAuroc) {
-    ScoreKind best = ScoreKind.MSE;
-    double bestAuroc = Double.NEGATIVE_INFINITY;
-    for (Map.Entry<ScoreKind, Double> e : auroc.entrySet()) {
-      if (e.getKey() != ScoreKind.MSE_MAHALANOBIS && e.getValue() > bestAuroc) {
-        bestAuroc = e.getValue();
-        best = e.getKey();
+        if (a > bestAuroc) {
+          bestAuroc = a;
+          best = kind;
+        }
       }
     }
-    Double combined = auroc.get(ScoreKind.MSE_MAHALANOBIS);
-    if (combined != null && latentAuroc > 0.5 && combined > 0.5
-        && combined - 0.5 >= RETAINED_MARGIN * (bestAuroc - 0.5)) {
-      return ScoreKind.MSE_MAHALANOBIS;
-    }
-    return best;
-  }
-
-  /** Squared Mahalanobis distance of each row's code from the version's latent density. */
-  private static float[] distances(Autoencoder model, Matrix x, Conditions c) {
-    Matrix codes = encode(model, x, c);
-    LatentDensity density = model.spec().latentDensity();
-    float[] out = new float[x.rows()];
-    for (int r = 0; r < out.length; r++) {
-      out[r] = (float) density.squaredDistance(codes.data(), r * codes.cols());
-    }
-    return out;
-  }
-
-  private static float[] concat(float[] a, float[] b) {
-    float[] all = new float[a.length + b.length];
-    System.arraycopy(a, 0, all, 0, a.length);
-    System.arraycopy(b, 0, all, a.length, b.length);
-    return all;
+    return new Choice(spec.withAnomalyScore(best, withDensity.latentDensity()), best, auroc);
   }
 
   /** MSE first, so it wins ties. */

@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.aeserve.autoencoders.evaluation.Auroc;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -95,81 +93,6 @@ class AnomalyScoreChoiceTest {
     }
     assertThatThrownBy(() -> without.withAnomalyScore(ScoreKind.MSE_MAHALANOBIS, null))
         .isInstanceOf(InvalidSpecException.class).hasMessageContaining("without a latentDensity");
-  }
-
-  /** One horizontal bar, two rows high, with a grey level in [0.2, 1] and ragged ends. */
-  private static Matrix bars(int rows, long seed) {
-    Random random = new Random(seed);
-    float[] data = new float[rows * H * W];
-    for (int r = 0; r < rows; r++) {
-      double level = 0.2 + random.nextDouble() * 0.8;
-      int y0 = random.nextInt(H - 2);
-      int x0 = random.nextInt(3);
-      int x1 = W - random.nextInt(3);
-      for (int y = y0; y < y0 + 2; y++) {
-        for (int x = x0; x < x1; x++) {
-          data[r * H * W + y * W + x] = (float) level;
-        }
-      }
-    }
-    return new Matrix(rows, H * W, data);
-  }
-
-  @Test
-  void choiceLeavesTheLatentDistanceOutWhereCodesOfBrokenRowsLieNearTheCentre() {
-    // Bars at a uniform height and grey level: pasting part of another bar makes a fainter or
-    // broken bar, whose code lands nearer the centre of the training codes than a normal one.
-    Matrix normal = bars(1500, 1);
-    TrainedModel model = new AutoencoderTrainer(new TrainingConfig(20, 32, 5e-3f, 0.2, 11, EngineKind.MXNET))
-        .train(AutoencoderSpec.dense(H * W, List.of(32), 6, "sigmoid", "mse"), normal);
-    AnomalyScoreChoice.Choice choice = AnomalyScoreChoice.choose(model.spec(), model.weights(), EngineKind.MXNET,
-        normal, null, bars(400, 7), null, 11);
-    Matrix unseenNormal = bars(300, 2);
-    Matrix blobs = images(300, 1, 0.2, 1.0, 3);
-    Matrix both = concat(unseenNormal, blobs);
-    boolean[] anomalous = new boolean[both.rows()];
-    java.util.Arrays.fill(anomalous, unseenNormal.rows(), anomalous.length, true);
-    try (Autoencoder ae = Autoencoders.load(model.spec(), model.weights(), EngineKind.MXNET)) {
-      double mse = Auroc.of(ae.reconstruct(both, ScoreKind.MSE, Conditions.NONE).scores(), anomalous);
-      double combined = Auroc.of(ae.reconstruct(both, ScoreKind.MSE_MAHALANOBIS, Conditions.NONE).scores(),
-          anomalous);
-      System.out.printf("choice %s, latent distance %.4f: default %s; on blobs mse %.4f, mse_mahalanobis %.4f%n",
-          choice.auroc(), choice.latentAuroc(), choice.kind(), mse, combined);
-      // The distance alone ranks the generated rows below the normal ones ...
-      assertThat(choice.latentAuroc()).isLessThan(0.5);
-      // ... so the combined score is not the default, here or in the version training wrote ...
-      assertThat(choice.kind()).isEqualTo(ScoreKind.MSE);
-      assertThat(model.spec().defaultScoreKind()).isEqualTo(ScoreKind.MSE);
-      // ... and rightly: rows of another kind (blobs) rank worse by it than by MSE (measured
-      // 0.68 against 0.86).
-      assertThat(combined).isLessThan(mse);
-    }
-  }
-
-  @Test
-  void combinedScoreNeedsALatentDistanceThatPointsTheRightWayAndHalfTheErrorsMargin() {
-    // MSE 0.86 on the check: the combined score needs 0.68, and a distance above chance.
-    assertThat(AnomalyScoreChoice.decide(ordered(ScoreKind.MSE, 0.86, ScoreKind.BCE, 0.70,
-        ScoreKind.MSE_MAHALANOBIS, 0.69), 0.55)).isEqualTo(ScoreKind.MSE_MAHALANOBIS);
-    assertThat(AnomalyScoreChoice.decide(ordered(ScoreKind.MSE, 0.86, ScoreKind.BCE, 0.70,
-        ScoreKind.MSE_MAHALANOBIS, 0.67), 0.55)).isEqualTo(ScoreKind.MSE);
-    // Codes of the generated rows nearer the centre than normal codes: the distance is left out.
-    assertThat(AnomalyScoreChoice.decide(ordered(ScoreKind.MSE, 0.86, ScoreKind.MSE_MAHALANOBIS, 0.85), 0.45))
-        .isEqualTo(ScoreKind.MSE);
-    // The margin is over the best reconstruction score, BCE here; it is the fallback.
-    assertThat(AnomalyScoreChoice.decide(ordered(ScoreKind.MSE, 0.70, ScoreKind.BCE, 0.90,
-        ScoreKind.MSE_MAHALANOBIS, 0.65), 0.6)).isEqualTo(ScoreKind.BCE);
-    // MSE wins ties; without a combined score the distance plays no part.
-    assertThat(AnomalyScoreChoice.decide(ordered(ScoreKind.MSE, 0.8, ScoreKind.BCE, 0.8), Double.NaN))
-        .isEqualTo(ScoreKind.MSE);
-  }
-
-  private static Map<ScoreKind, Double> ordered(Object... kindThenAuroc) {
-    Map<ScoreKind, Double> out = new LinkedHashMap<>();
-    for (int i = 0; i < kindThenAuroc.length; i += 2) {
-      out.put((ScoreKind) kindThenAuroc[i], (Double) kindThenAuroc[i + 1]);
-    }
-    return out;
   }
 
   private static float[] randomRows(int n) {
