@@ -131,8 +131,9 @@ func TestReconstructAndStream(t *testing.T) {
 	if len(results) != 3 || len(results[1].Scores) != 2 || math.Abs(float64(results[2].Scores[1]-whole.Scores[4])) > 1e-6 {
 		t.Fatalf("stream %d results", len(results))
 	}
-	// v2 shares v1's weights with the calibration clients/cross/setup_split.py gave it.
-	calibrated, err := c.Reconstruct(ctx, M("demo-ae:2"), x, nil)
+	// v2 shares v1's weights with the calibration clients/cross/setup_split.py gave it, an MSE one:
+	// verdicts come only under the score a calibration is of.
+	calibrated, err := c.Reconstruct(ctx, M("demo-ae:2"), x, &ReconstructOptions{ScoreKind: aeservev1.ScoreKind_SCORE_KIND_MSE})
 	if err != nil {
 		t.Fatal(err)
 	}

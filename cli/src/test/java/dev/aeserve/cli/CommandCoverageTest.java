@@ -20,6 +20,7 @@ class CommandCoverageTest {
       Map.entry("demo", "clients/test-all (./aeserve demo --generated, its printed commands run as pasted)"),
       Map.entry("train", "CommandLineTest, FamilyCommandsTest"),
       Map.entry("import", "ImportCommandTest"),
+      Map.entry("export", "ExportCommandTest"),
       Map.entry("models", "CommandLineTest"),
       Map.entry("models list", "CommandLineTest, FirstTenMinutesTest"),
       Map.entry("models show", "CommandLineTest, FirstTenMinutesTest"),
