@@ -114,9 +114,9 @@ func TestReconstructAndStream(t *testing.T) {
 			t.Fatalf("row %d: mean feature error %v, score %v", i, sum/float64(len(row)), r.Scores[i])
 		}
 	}
-	// Without a score kind the version scores with its default, the one it was calibrated on
-	// (mse_mahalanobis for many trained versions): verdicts come with it, and the stream is
-	// compared with a call like it.
+	// Without a score kind the version scores with its default, the one it was calibrated on:
+	// verdicts come with it, and the stream is compared with a call like it (a version's default
+	// need not be MSE).
 	whole, err := c.Reconstruct(ctx, M("demo-ae:1"), x, nil)
 	if err != nil {
 		t.Fatal(err)

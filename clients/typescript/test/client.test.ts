@@ -54,7 +54,7 @@ test("reconstruct scores rows; the stream answers each window in order", async (
   const mean = toArrays(r.featureErrors!)[2].reduce((a, b) => a + b, 0) / 64;
   assert.ok(Math.abs(mean - r.scores[2]) < 1e-5);
   // Without a score kind each version scores with its own default (the one it was calibrated on,
-  // mse_mahalanobis for many trained versions), so the stream is compared with a call like it.
+  // not necessarily MSE), so the stream is compared with a call like it.
   const omitted = await client.reconstruct("demo-ae:1", x, { omitOutputs: true });
   assert.equal(omitted.outputs, undefined);
   const windows = await client.reconstructStream("demo-ae:1", [x.slice(0, 1), x.slice(1, 3), x.slice(3)]);
