@@ -20,6 +20,8 @@ public final class BatchQueue<I, O> {
   private int queuedRows;
   /** Moving average of nanoseconds per batch, for the retry hint of a full queue. */
   private long recentBatchNanos = 1_000_000;
+  /** Rows of the last batch taken from this queue; 0 until one was taken. */
+  private int previousBatchRows;
 
   public BatchQueue(BatchPolicy policy, Ticker ticker) {
     this.policy = Objects.requireNonNull(policy, "policy");
@@ -68,13 +70,28 @@ public final class BatchQueue<I, O> {
     return head == null ? Long.MAX_VALUE : head.enqueuedNanos();
   }
 
-  /** Whether a batch should be sent now: full, at a preferred size, or its oldest request waited long enough. */
+  /**
+   * Whether a batch should be sent now: full, at a preferred size, as large as the previous batch,
+   * or its oldest request waited long enough.
+   *
+   * <p>"As large as the previous batch" is what keeps the delay from being paid where it buys
+   * nothing. Callers that wait for their answers before they send again (most services, and every
+   * closed-loop load) come back as a group of about the previous batch's size; once that many rows
+   * are here, the rest of the delay would add latency and no rows. Under steady open-loop load a
+   * batch fills to the previous size in about the time the previous one took to gather, so batches
+   * stay as large as the delay made them; at low load (a batch of one) a request goes at once.
+   * It only ever closes a batch earlier than the delay would, never later, and the first batch of a
+   * queue waits for the delay as before. The runner is the only caller and calls it only when it
+   * is free to run a batch (it runs one at a time), so an early close never queues behind a
+   * running batch.
+   */
   public boolean isReady() {
     if (jobs.isEmpty()) {
       return false;
     }
     return queuedRows >= policy.maxBatchRows()
         || policy.preferredBatchRows().contains(queuedRows)
+        || (previousBatchRows > 0 && queuedRows >= previousBatchRows)
         || ticker.nanos() - oldestEnqueuedNanos() >= policy.maxQueueDelay().toNanos();
   }
 
@@ -111,6 +128,9 @@ public final class BatchQueue<I, O> {
       queuedRows -= next.rows();
       batch.add(next);
       rows += next.rows();
+    }
+    if (rows > 0) {
+      previousBatchRows = rows;
     }
     return batch;
   }

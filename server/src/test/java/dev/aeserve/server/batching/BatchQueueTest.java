@@ -51,6 +51,50 @@ class BatchQueueTest {
   }
 
   @Test
+  void aBatchAsLargeAsThePreviousOneGoesWithoutWaitingOutTheDelay() {
+    offer(2);
+    offer(1);
+    assertThat(queue.isReady()).as("the first batch of a queue waits for its delay").isFalse();
+    clock.advance(Duration.ofMillis(5));
+    assertThat(queue.takeBatch()).hasSize(2);
+
+    offer(2);
+    assertThat(queue.isReady()).as("2 rows, fewer than the previous batch's 3").isFalse();
+    offer(1);
+    assertThat(queue.isReady()).as("3 rows, as many as the previous batch, no time passed").isTrue();
+    assertThat(queue.takeBatch()).hasSize(2);
+  }
+
+  @Test
+  void theEarlyCloseFollowsThePreviousBatchDownAndNeverWaitsLongerThanTheDelay() {
+    offer(4);
+    offer(4);
+    assertThat(queue.takeBatch()).as("full").hasSize(2);
+    offer(1);
+    assertThat(queue.isReady()).as("1 row after a batch of 8").isFalse();
+    clock.advance(Duration.ofMillis(5));
+    assertThat(queue.isReady()).as("the delay still closes it").isTrue();
+    assertThat(queue.takeBatch()).hasSize(1);
+    offer(1);
+    assertThat(queue.isReady()).as("after a batch of 1 a lone request goes at once").isTrue();
+  }
+
+  @Test
+  void aBatchOfDroppedRequestsOnlyLeavesThePreviousSizeAsItWas() {
+    offer(3);
+    clock.advance(Duration.ofMillis(5));
+    assertThat(queue.takeBatch()).hasSize(1);
+    AtomicBoolean cancelled = new AtomicBoolean(true);
+    queue.offer(new Job<>(new Matrix(1, 1, new float[1]), 1, clock.nanos(), Job.NO_DEADLINE, cancelled::get));
+    clock.advance(Duration.ofMillis(5));
+    assertThat(queue.takeBatch()).isEmpty();
+    offer(2);
+    assertThat(queue.isReady()).as("2 rows, the previous batch that ran had 3").isFalse();
+    offer(1);
+    assertThat(queue.isReady()).isTrue();
+  }
+
+  @Test
   void batchesHoldWholeRequestsInArrivalOrderUpToMaxRows() {
     Job<Matrix, String> a = offer(3);
     Job<Matrix, String> b = offer(4);

@@ -163,6 +163,43 @@ class VersionSchedulerClockTest {
   }
 
   @Test
+  void callersThatComeBackAsAGroupAreBatchedAgainWithoutWaitingOutTheDelay() throws Exception {
+    List<Integer> batchRows = Collections.synchronizedList(new ArrayList<>());
+    List<Long> waits = Collections.synchronizedList(new ArrayList<>());
+    BatchObserver observer = new BatchObserver() {
+      @Override
+      public void onBatch(Rpc rpc, int requests, int rows, long computeNanos) {
+        batchRows.add(rows);
+      }
+
+      @Override
+      public void onDequeued(Rpc rpc, long queueNanos) {
+        waits.add(queueNanos);
+      }
+    };
+    VersionScheduler s = scheduler("group:1", observer);
+    s.register(ENCODE, new BatchPolicy(64, Duration.ofMillis(20), 4096, List.of()), kernel(b -> {}));
+    // Four callers in a closed loop: each sends again once it has its answer.
+    for (int round = 0; round < 3; round++) {
+      List<CompletableFuture<Matrix>> futures = new ArrayList<>();
+      for (int caller = 0; caller < 4; caller++) {
+        futures.add(submit(s, ENCODE, 10 * round + caller));
+      }
+      if (round == 0) {
+        assertThat(futures).as("the first batch waits for its delay").noneMatch(CompletableFuture::isDone);
+        clock.advance(Duration.ofMillis(20));
+      }
+      for (int caller = 0; caller < 4; caller++) {
+        assertThat(valueOf(futures.get(caller))).isEqualTo(10f * round + caller);
+      }
+    }
+    assertThat(batchRows).containsExactly(4, 4, 4);
+    assertThat(waits.subList(0, 4)).allMatch(w -> w == Duration.ofMillis(20).toNanos());
+    assertThat(waits.subList(4, 12)).as("rounds 2 and 3 went when the fourth caller was back, the clock never moved")
+        .allMatch(w -> w == 0L);
+  }
+
+  @Test
   void theRequestThatWaitedLongestGoesFirstWhicheverLaneItIsOn() throws Exception {
     CountDownLatch entered = new CountDownLatch(1);
     List<Long> waits = Collections.synchronizedList(new ArrayList<>());
