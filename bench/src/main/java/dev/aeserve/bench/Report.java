@@ -266,7 +266,7 @@ final class Report {
         .append(fmt(m.get("rss_one_version_mib"))).append(" MiB; ").append(fmt(m.get("rss_idle_mib")))
         .append(" MiB with none loaded, before the engine's runtime loads) less that version's weights. The slack (")
         .append(fmt(100 * ((Number) m.get("rss_slack")).doubleValue())).append(" %) covers native-heap fragmentation ")
-        .append("from a thousand loads and evictions and heap growth under traffic. Server log: `")
+        .append("from repeated loads and evictions and heap growth under traffic. Server log: `")
         .append(m.get("server_log")).append("`.\n\n| figure | value | target |\n|---|---|---|\n")
         .append("| server RSS after the run, MiB | ").append(fmt(rss)).append(" | <= (budget ")
         .append(fmt(m.get("budget_mib"))).append(" + measured overhead ").append(fmt(m.get("measured_overhead_mib")))
