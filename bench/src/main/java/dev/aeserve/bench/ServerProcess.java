@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.TimeUnit;
 
 /** A {@link BenchServer} child process: started (pinned), scraped, measured, and stopped. */
@@ -49,45 +50,108 @@ final class ServerProcess implements AutoCloseable {
   private final int grpcPort;
   private final int metricsPort;
   private final double dbReadyToServingSeconds;
-  private final TempDirectory work;
-  private final Path log;
-  private final Path database;
-  private final Path keepLogAs;
+  private final Cleanup cleanup;
   private final HttpClient http = HttpClient.newHttpClient();
 
   private ServerProcess(Process process, int grpcPort, int metricsPort, double dbReadyToServingSeconds,
-      TempDirectory work, Path database, Path keepLogAs) {
+      Cleanup cleanup) {
     this.process = process;
     this.grpcPort = grpcPort;
     this.metricsPort = metricsPort;
     this.dbReadyToServingSeconds = dbReadyToServingSeconds;
-    this.work = work;
-    this.log = work.path().resolve("server.log");
-    this.database = database;
-    this.keepLogAs = keepLogAs;
+    this.cleanup = cleanup;
+  }
+
+  /**
+   * What a started server leaves to clean up, done exactly once: by {@link #close}, by a failed
+   * start, or at the suite's exit when neither ran (Ctrl-C, SIGTERM, an error thrown past the try).
+   * The child would stop on its own when its stdin closes, but its scratch directory, with a fresh
+   * registry's pgdata, would stay behind in /tmp.
+   */
+  private static final class Cleanup {
+    final TempDirectory work;
+    final Path database;
+    final Path keepLogAs;
+    volatile Process process;
+    private final AtomicBoolean done = new AtomicBoolean();
+    private final Thread hook = new Thread(this::atExit, "aeserve-bench-server-cleanup");
+
+    Cleanup(TempDirectory work, Path database, Path keepLogAs) {
+      this.work = work;
+      this.database = database;
+      this.keepLogAs = keepLogAs;
+      Runtime.getRuntime().addShutdownHook(hook);
+    }
+
+    Path log() {
+      return work.path().resolve("server.log");
+    }
+
+    /**
+     * Stops the server and its embedded Postgres, keeps the log (when asked to) and deletes the
+     * scratch directory. Returns the kept log, or null when none was kept (or it already ran).
+     */
+    Path run() throws IOException, InterruptedException {
+      if (!done.compareAndSet(false, true)) {
+        return null;
+      }
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException exiting) {
+        // running from the hook itself, while the JVM exits
+      }
+      try {
+        Process p = process;
+        if (p != null) {
+          Optional<ProcessHandle> postgres = postmaster(database);
+          stop(p);
+          // A postmaster that was still starting when the server was told to stop has its pid file now.
+          stopPostgres(postgres.isPresent() ? postgres : postmaster(database), database);
+        }
+        return keepLog(log(), keepLogAs);
+      } finally {
+        work.close();
+      }
+    }
+
+    private void atExit() {
+      try {
+        run();
+      } catch (IOException | InterruptedException | RuntimeException e) {
+        System.err.println("could not clean up the benchmark server's scratch directory " + work.path() + ": " + e);
+      }
+    }
   }
 
   /** Starts a server; returns once it is SERVING (port bound, and with preload every routed version loaded). */
   static ServerProcess start(Options o) throws IOException, InterruptedException {
     TempDirectory work = TempDirectory.create("aeserve-bench");
+    // A fresh registry lives inside the scratch directory, so cleaning up deletes it with the rest.
+    Path database = o.dataDir() != null ? o.dataDir() : work.path().resolve(BenchServer.FRESH_DATABASE);
+    Cleanup cleanup;
     try {
-      return start(o, work);
-    } catch (IOException | InterruptedException | RuntimeException e) {
+      cleanup = new Cleanup(work, database, o.keepLogAs());
+    } catch (IllegalStateException shuttingDown) {
+      // The suite is exiting (its hooks run): start nothing, leave nothing.
       work.close();
+      throw shuttingDown;
+    }
+    try {
+      return start(o, cleanup);
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      cleanup.run();
       throw e;
     }
   }
 
-  private static ServerProcess start(Options o, TempDirectory work) throws IOException, InterruptedException {
-    Path portFile = work.path().resolve("ports");
-    Path log = work.path().resolve("server.log");
-    // A fresh registry lives inside the scratch directory, so closing deletes it with the rest.
-    Path database = o.dataDir() != null ? o.dataDir() : work.path().resolve(BenchServer.FRESH_DATABASE);
+  private static ServerProcess start(Options o, Cleanup cleanup) throws IOException, InterruptedException {
+    Path portFile = cleanup.work.path().resolve("ports");
+    Path log = cleanup.log();
     String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> command = new ArrayList<>(List.of(javaBin, SERVER_HEAP, "-cp",
         System.getProperty("java.class.path"), BenchServer.class.getName(), portFile.toString(),
         o.engine().name().toLowerCase(Locale.ROOT)));
-    command.add(database.toString());
+    command.add(cleanup.database.toString());
     command.add(o.dataDir() == null ? "fresh" : o.preload() ? "preload" : "lazy");
     command.add(Long.toString(o.memoryBudgetBytes()));
     // The server's log goes to a file: many_models reads its cold loads from it, and a failed
@@ -99,22 +163,21 @@ final class ServerProcess implements AutoCloseable {
     // (MKL, Netty) for no speed gain at this size; two arenas is the usual server setting.
     pb.environment().put("MALLOC_ARENA_MAX", "2");
     Process p = pb.start();
+    cleanup.process = p;
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
     while (!Files.exists(portFile)) {
       if (!p.isAlive() || System.nanoTime() > deadline) {
         String why = p.isAlive() ? "did not listen within 180 s" : "exited with " + p.exitValue() + " before it listened";
-        Optional<ProcessHandle> postgres = postmaster(database);
-        stop(p);
-        stopPostgres(postgres, database);
-        Path kept = keepLog(log, o.keepLogAs());
+        String tail = tail(log);
+        Path kept = cleanup.run();
         throw new IllegalStateException("the benchmark server " + why + "; its log: "
-            + (kept != null ? kept : "not kept (no results folder given); its last lines: " + tail(log)));
+            + (kept != null ? kept : "not kept (no results folder given); its last lines:\n" + tail));
       }
       Thread.sleep(20);
     }
     String[] ports = Files.readString(portFile).trim().split(" ");
     return new ServerProcess(p, Integer.parseInt(ports[0]), Integer.parseInt(ports[1]),
-        Long.parseLong(ports[2]) / 1e9, work, database, o.keepLogAs());
+        Long.parseLong(ports[2]) / 1e9, cleanup);
   }
 
   /** Copies the log to {@code keepAs} (creating its folder); returns the copy, or null when there is none. */
@@ -208,12 +271,12 @@ final class ServerProcess implements AutoCloseable {
 
   /** The scratch directory (its log, port file, and a fresh registry's data); gone after close. */
   Path scratch() {
-    return work.path();
+    return cleanup.work.path();
   }
 
   /** The server's log while it runs (inside the scratch directory; copied to keepLogAs on close). */
   Path log() {
-    return log;
+    return cleanup.log();
   }
 
   MetricsSnapshot metrics() throws IOException, InterruptedException {
@@ -248,13 +311,6 @@ final class ServerProcess implements AutoCloseable {
    */
   @Override
   public void close() throws IOException, InterruptedException {
-    try {
-      Optional<ProcessHandle> postgres = postmaster(database);
-      stop(process);
-      stopPostgres(postgres, database);
-      keepLog(log, keepLogAs);
-    } finally {
-      work.close();
-    }
+    cleanup.run();
   }
 }
