@@ -74,13 +74,13 @@ final class ServerProcess implements AutoCloseable {
     final Path keepLogAs;
     volatile Process process;
     private final AtomicBoolean done = new AtomicBoolean();
-    private final Thread hook = new Thread(this::atExit, "aeserve-bench-server-cleanup");
+    private final ExitCleanup.Step atExit = this::run;
 
     Cleanup(TempDirectory work, Path database, Path keepLogAs) {
       this.work = work;
       this.database = database;
       this.keepLogAs = keepLogAs;
-      Runtime.getRuntime().addShutdownHook(hook);
+      ExitCleanup.register(atExit);
     }
 
     Path log() {
@@ -92,33 +92,26 @@ final class ServerProcess implements AutoCloseable {
      * scratch directory. Returns the kept log, or null when none was kept (or it already ran).
      */
     Path run() throws IOException, InterruptedException {
-      if (!done.compareAndSet(false, true)) {
-        return null;
-      }
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException exiting) {
-        // running from the hook itself, while the JVM exits
-      }
-      try {
-        Process p = process;
-        if (p != null) {
-          Optional<ProcessHandle> postgres = postmaster(database);
-          stop(p);
-          // A postmaster that was still starting when the server was told to stop has its pid file now.
-          stopPostgres(postgres.isPresent() ? postgres : postmaster(database), database);
+      // Synchronized with done as a flag: the exit hook, reaching a server its owner is stopping,
+      // waits for that to finish before it deletes anything under it.
+      synchronized (this) {
+        if (done.get()) {
+          return null;
         }
-        return keepLog(log(), keepLogAs);
-      } finally {
-        work.close();
-      }
-    }
-
-    private void atExit() {
-      try {
-        run();
-      } catch (IOException | InterruptedException | RuntimeException e) {
-        System.err.println("could not clean up the benchmark server's scratch directory " + work.path() + ": " + e);
+        done.set(true);
+        try {
+          Process p = process;
+          if (p != null) {
+            Optional<ProcessHandle> postgres = postmaster(database);
+            stop(p);
+            // A postmaster that was still starting when the server was told to stop has its pid file now.
+            stopPostgres(postgres.isPresent() ? postgres : postmaster(database), database);
+          }
+          return keepLog(log(), keepLogAs);
+        } finally {
+          work.close();
+          ExitCleanup.done(atExit);
+        }
       }
     }
   }
