@@ -87,6 +87,10 @@ public final class BenchSuite implements Callable<Integer> {
   @Option(names = "--out", defaultValue = "docs", description = "Where benchmarks.md and benchmarks.json go (default: ${DEFAULT-VALUE}).")
   Path out;
 
+  @Option(names = "--logs", defaultValue = "bench/target/bench-logs", description = "Where the servers' logs of the "
+      + "run are kept, one per server started (default: ${DEFAULT-VALUE}; the report names them).")
+  Path logs;
+
   public static void main(String[] args) {
     // bench/run passes --out docs first; a later --out (a scratch folder for a smoke run) wins.
     System.exit(new CommandLine(new BenchSuite()).setOverwrittenOptionsAllowed(true).execute(args));
@@ -126,7 +130,8 @@ public final class BenchSuite implements Callable<Integer> {
         TrainedModel recommender = BenchModels.recommender();
         for (String e : engines) {
           EngineKind engine = EngineKind.parse(e);
-          try (ServerProcess server = ServerProcess.start(ServerProcess.Options.fresh(engine, pinning))) {
+          try (ServerProcess server = ServerProcess.start(ServerProcess.Options.fresh(engine, pinning)
+              .keepingLogAs(logs.resolve("workloads-" + engine.djlName().toLowerCase(Locale.ROOT) + ".log")))) {
             ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext()
                 .maxInboundMessageSize(64 << 20).build();
             try {
@@ -144,6 +149,8 @@ public final class BenchSuite implements Callable<Integer> {
               }
               Map<String, Object> results = runEngine(engine, server, channel, generator, pinning, large);
               results.put("rss_mib", server.rssMib());
+              results.put("server_log", logs.resolve("workloads-" + engine.djlName().toLowerCase(Locale.ROOT) + ".log")
+                  .toAbsolutePath().toString());
               report.engine(engine, results);
             } finally {
               channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
@@ -155,12 +162,12 @@ public final class BenchSuite implements Callable<Integer> {
         EngineKind engine = EngineKind.parse(engines.get(0));
         log(engine, "many_models: " + manyModels + " versions, a budget of " + manyModelsBudget + ", Zipf mix");
         report.manyModels(ManyModels.run(engine, BenchModels.small(), manyModels, manyModelsBudget, pinning, generator,
-            warm, measure));
+            warm, measure, logs.resolve("many-models-" + engine.djlName().toLowerCase(Locale.ROOT) + ".log")));
       }
       if (runs("startup")) {
         EngineKind engine = EngineKind.parse(engines.get(0));
         log(engine, "start to SERVING with 20 registered versions");
-        report.startup(StartupBench.measure(engine, 20, startupRuns));
+        report.startup(StartupBench.measure(engine, 20, startupRuns, logs));
       }
       if (runs("codec")) {
         log(EngineKind.MXNET, "matrix encodings, serialize + parse + decode");
@@ -242,6 +249,9 @@ public final class BenchSuite implements Callable<Integer> {
         List.of(encode(BenchModels.LARGE_UNBATCHED, 1).toByteArray())), cpu, CONCURRENCY, warm, measure);
     r.put("w1_large_unbatched", result(largeUnbatched, 1));
     r.put("batching_gain_w1_large", largeBatched.throughput() / largeUnbatched.throughput());
+    // The baseline has no wait bound (BenchServer.UNBATCHED_POLICY): a refusal here would inflate the
+    // gain (the baseline's core spent time refusing instead of serving), so the count sits beside it.
+    r.put("batching_gain_w1_large_baseline_refused", largeUnbatched.rejected());
 
     log(engine, "W1 large imported from ONNX (ONNX Runtime), batched and unbatched");
     LoadGenerator.Result onnxBatched = LoadGenerator.closedLoop(new RawUnaryTarget(channels, encodeMethod,
@@ -251,6 +261,7 @@ public final class BenchSuite implements Callable<Integer> {
         List.of(encode(BenchModels.LARGE_ONNX_UNBATCHED, 1).toByteArray())), cpu, CONCURRENCY, warm, measure);
     r.put("w1_large_onnx_unbatched", result(onnxUnbatched, 1));
     r.put("onnx_batching_gain_w1_large", onnxBatched.throughput() / onnxUnbatched.throughput());
+    r.put("onnx_batching_gain_w1_large_baseline_refused", onnxUnbatched.rejected());
     double meanBatchRows = MetricsSnapshot.mean(before, after, "aeserve_batch_rows", BenchModels.LARGE, "encode");
     r.put("w1_large_mean_batch_rows", meanBatchRows);
 
@@ -373,6 +384,10 @@ public final class BenchSuite implements Callable<Integer> {
     m.put("server_cpu_s", r.serverCpuSeconds());
     m.put("server_cpu_ms_per_request", r.serverCpuMsPerCall());
     m.put("generator_cpu_s", r.generatorCpuSeconds());
+    if (r.failed().total() > 0) {
+      // Every call that did not end OK in the run (warm-up included), with its status's words.
+      m.put("failed_calls", r.failed().toMap());
+    }
     if (!Double.isNaN(r.offeredPerSecond())) {
       m.put("offered_per_s", r.offeredPerSecond());
       m.put("sent_per_s", r.sentPerSecond());

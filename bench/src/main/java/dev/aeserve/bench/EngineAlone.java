@@ -53,7 +53,13 @@ public final class EngineAlone {
   /** Runs it as a child on the server's core and returns its rows/s. */
   static double rowsPerSecond(EngineKind engine, TrainedModel m, int batchRows, Duration measure, Pinning pinning)
       throws IOException, InterruptedException {
-    Path dir = Files.createTempDirectory("aeserve-engine-alone");
+    try (TempDirectory scratch = TempDirectory.create("aeserve-engine-alone")) {
+      return rowsPerSecond(engine, m, batchRows, measure, pinning, scratch.path());
+    }
+  }
+
+  private static double rowsPerSecond(EngineKind engine, TrainedModel m, int batchRows, Duration measure,
+      Pinning pinning, Path dir) throws IOException, InterruptedException {
     Path spec = Files.writeString(dir.resolve("spec.json"), m.spec().toJson());
     Path weights = Files.write(dir.resolve("weights.bin"), m.weights());
     String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();

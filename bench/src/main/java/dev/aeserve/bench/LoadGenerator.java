@@ -21,9 +21,9 @@ import org.HdrHistogram.Histogram;
  */
 final class LoadGenerator {
 
-  /** One kind of call: starts it and reports its status code when it ends, on any thread. */
+  /** One kind of call: starts it and reports its status (code and message) when it ends, on any thread. */
   interface Target {
-    void call(Consumer<Status.Code> done);
+    void call(Consumer<Status> done);
   }
 
   /** CPU seconds the server side has used so far: read when the measured window opens and closes. */
@@ -34,11 +34,12 @@ final class LoadGenerator {
   /**
    * What a run measured. {@code offeredPerSecond} is the rate an open loop was asked for and
    * {@code sentPerSecond} the rate it sent (both NaN for a closed loop): the generator may fall
-   * behind, and the report says so.
+   * behind, and the report says so. {@code failed} holds every call that did not end OK, in the
+   * window or not, with the first messages per status code.
    */
   record Result(long ok, long rejected, long otherFailures, double seconds, Histogram latencies,
       double offeredPerSecond, double sentPerSecond, double serverCpuSeconds, double generatorCpuSeconds,
-      long failuresOutsideWindow) {
+      long failuresOutsideWindow, FailedCalls failed) {
     double throughput() {
       return ok / seconds;
     }
@@ -104,9 +105,10 @@ final class LoadGenerator {
     AtomicBoolean measuring = new AtomicBoolean();
     AtomicBoolean stop = new AtomicBoolean();
     Histogram latencies = histogram();
+    FailedCalls failures = new FailedCalls();
     CountDownLatch stopped = new CountDownLatch(concurrency);
     for (int i = 0; i < concurrency; i++) {
-      new Caller(target, measuring, stop, stopped, latencies, ok, rejected, failed, failedOutside).next();
+      new Caller(target, measuring, stop, stopped, latencies, ok, rejected, failed, failedOutside, failures).next();
     }
     Thread.sleep(warmup.toMillis());
     double serverBefore = server.seconds();
@@ -121,19 +123,22 @@ final class LoadGenerator {
     stop.set(true);
     stopped.await(60, TimeUnit.SECONDS);
     return new Result(ok.get(), rejected.get(), failed.get(), seconds, latencies, Double.NaN, Double.NaN,
-        serverCpu, selfCpu, failedOutside.get());
+        serverCpu, selfCpu, failedOutside.get(), failures);
   }
 
   /** One of a closed loop's in-flight slots: each answer sends its next call. */
   private record Caller(Target target, AtomicBoolean measuring, AtomicBoolean stop, CountDownLatch stopped,
-      Histogram latencies, AtomicLong ok, AtomicLong rejected, AtomicLong failed, AtomicLong failedOutside) {
+      Histogram latencies, AtomicLong ok, AtomicLong rejected, AtomicLong failed, AtomicLong failedOutside,
+      FailedCalls failures) {
     void next() {
       if (stop.get()) {
         stopped.countDown();
         return;
       }
       long start = System.nanoTime();
-      target.call(code -> {
+      target.call(status -> {
+        Status.Code code = status.getCode();
+        failures.record(status);
         if (measuring.get()) {
           count(code, ok, rejected, failed);
           if (code == Status.Code.OK) {
@@ -154,8 +159,13 @@ final class LoadGenerator {
    */
   static Result openLoop(Target target, CpuProbe server, double ratePerSecond, Duration warmup, Duration duration)
       throws InterruptedException {
-    long failedInWarmup = warmup.isZero() ? 0
-        : openLoop(target, server, ratePerSecond, Duration.ZERO, warmup).allOtherFailures();
+    FailedCalls failures = new FailedCalls();
+    long failedInWarmup = 0;
+    if (!warmup.isZero()) {
+      Result w = openLoop(target, server, ratePerSecond, Duration.ZERO, warmup);
+      failedInWarmup = w.allOtherFailures();
+      failures.addAll(w.failed());
+    }
     double serverBefore = server.seconds();
     double selfBefore = CpuTime.self();
     AtomicLong ok = new AtomicLong();
@@ -181,7 +191,9 @@ final class LoadGenerator {
       }
       outstanding.incrementAndGet();
       sent++;
-      target.call(code -> {
+      target.call(status -> {
+        Status.Code code = status.getCode();
+        failures.record(status);
         count(code, ok, rejected, failed);
         if (code == Status.Code.OK) {
           latencies.recordValue(Math.max(0, System.nanoTime() - due));
@@ -198,8 +210,12 @@ final class LoadGenerator {
     double selfCpu = CpuTime.self() - selfBefore;
     double seconds = duration.toNanos() / 1e9;
     long lost = outstanding.get();
+    for (long i = 0; i < lost; i++) {
+      failures.record(Status.DEADLINE_EXCEEDED.withDescription(
+          "no answer within 30 s of the window's end (counted as failed by the generator)"));
+    }
     return new Result(ok.get(), rejected.get(), failed.get() + lost, seconds, latencies, ratePerSecond,
-        sent / seconds, serverCpu, selfCpu, failedInWarmup);
+        sent / seconds, serverCpu, selfCpu, failedInWarmup, failures);
   }
 
   private static void count(Status.Code code, AtomicLong ok, AtomicLong rejected, AtomicLong failed) {

@@ -60,7 +60,7 @@ final class RawUnaryTarget implements LoadGenerator.Target {
   }
 
   @Override
-  public void call(Consumer<Status.Code> done) {
+  public void call(Consumer<Status> done) {
     int n = next.getAndIncrement();
     ManagedChannel channel = channels.get(Math.floorMod(n, channels.size()));
     byte[] payload = payloads.get(Math.floorMod(n, payloads.size()));
@@ -70,12 +70,12 @@ final class RawUnaryTarget implements LoadGenerator.Target {
 
       @Override
       public void onError(Throwable t) {
-        done.accept(Status.fromThrowable(t).getCode());
+        done.accept(Status.fromThrowable(t));
       }
 
       @Override
       public void onCompleted() {
-        done.accept(Status.Code.OK);
+        done.accept(Status.OK);
       }
     });
   }

@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.TimeUnit;
 
 /** A {@link BenchServer} child process: started (pinned), scraped, measured, and stopped. */
@@ -22,13 +24,25 @@ final class ServerProcess implements AutoCloseable {
   /**
    * How to start it.
    *
-   * @param dataDir an embedded registry to start on, or null for a fresh empty one
+   * @param dataDir an embedded registry to start on, or null for a fresh empty one (made inside
+   *     this process's scratch directory, and deleted with it)
    * @param preload whether the versions in {@code dataDir} load before the server reports SERVING
    * @param memoryBudgetBytes {@code --model-memory-budget}; 0 for none
+   * @param keepLogAs where the server's log is copied when it stops (the run's results folder),
+   *     or null to keep none
    */
-  record Options(EngineKind engine, Pinning pinning, Path dataDir, boolean preload, long memoryBudgetBytes) {
+  record Options(EngineKind engine, Pinning pinning, Path dataDir, boolean preload, long memoryBudgetBytes,
+      Path keepLogAs) {
+    Options(EngineKind engine, Pinning pinning, Path dataDir, boolean preload, long memoryBudgetBytes) {
+      this(engine, pinning, dataDir, preload, memoryBudgetBytes, null);
+    }
+
     static Options fresh(EngineKind engine, Pinning pinning) {
       return new Options(engine, pinning, null, false, 0);
+    }
+
+    Options keepingLogAs(Path file) {
+      return new Options(engine, pinning, dataDir, preload, memoryBudgetBytes, file);
     }
   }
 
@@ -36,31 +50,103 @@ final class ServerProcess implements AutoCloseable {
   private final int grpcPort;
   private final int metricsPort;
   private final double dbReadyToServingSeconds;
-  private final Path log;
+  private final Cleanup cleanup;
   private final HttpClient http = HttpClient.newHttpClient();
 
-  private ServerProcess(Process process, int grpcPort, int metricsPort, double dbReadyToServingSeconds, Path log) {
+  private ServerProcess(Process process, int grpcPort, int metricsPort, double dbReadyToServingSeconds,
+      Cleanup cleanup) {
     this.process = process;
     this.grpcPort = grpcPort;
     this.metricsPort = metricsPort;
     this.dbReadyToServingSeconds = dbReadyToServingSeconds;
-    this.log = log;
+    this.cleanup = cleanup;
+  }
+
+  /**
+   * What a started server leaves to clean up, done exactly once: by {@link #close}, by a failed
+   * start, or at the suite's exit when neither ran (Ctrl-C, SIGTERM, an error thrown past the try).
+   * The child would stop on its own when its stdin closes, but its scratch directory, with a fresh
+   * registry's pgdata, would stay behind in /tmp.
+   */
+  private static final class Cleanup {
+    final TempDirectory work;
+    final Path database;
+    final Path keepLogAs;
+    volatile Process process;
+    private final AtomicBoolean done = new AtomicBoolean();
+    private final ExitCleanup.Step atExit = this::run;
+
+    Cleanup(TempDirectory work, Path database, Path keepLogAs) {
+      this.work = work;
+      this.database = database;
+      this.keepLogAs = keepLogAs;
+      ExitCleanup.register(atExit);
+    }
+
+    Path log() {
+      return work.path().resolve("server.log");
+    }
+
+    /**
+     * Stops the server and its embedded Postgres, keeps the log (when asked to) and deletes the
+     * scratch directory. Returns the kept log, or null when none was kept (or it already ran).
+     */
+    Path run() throws IOException, InterruptedException {
+      // Synchronized with done as a flag: the exit hook, reaching a server its owner is stopping,
+      // waits for that to finish before it deletes anything under it.
+      synchronized (this) {
+        if (done.get()) {
+          return null;
+        }
+        done.set(true);
+        try {
+          Process p = process;
+          if (p != null) {
+            Optional<ProcessHandle> postgres = postmaster(database);
+            stop(p);
+            // A postmaster that was still starting when the server was told to stop has its pid file now.
+            stopPostgres(postgres.isPresent() ? postgres : postmaster(database), database);
+          }
+          return keepLog(log(), keepLogAs);
+        } finally {
+          work.close();
+          ExitCleanup.done(atExit);
+        }
+      }
+    }
   }
 
   /** Starts a server; returns once it is SERVING (port bound, and with preload every routed version loaded). */
   static ServerProcess start(Options o) throws IOException, InterruptedException {
-    Path work = Files.createTempDirectory("aeserve-bench");
-    Path portFile = work.resolve("ports");
-    Path log = work.resolve("server.log");
+    TempDirectory work = TempDirectory.create("aeserve-bench");
+    // A fresh registry lives inside the scratch directory, so cleaning up deletes it with the rest.
+    Path database = o.dataDir() != null ? o.dataDir() : work.path().resolve(BenchServer.FRESH_DATABASE);
+    Cleanup cleanup;
+    try {
+      cleanup = new Cleanup(work, database, o.keepLogAs());
+    } catch (IllegalStateException shuttingDown) {
+      // The suite is exiting (its hooks run): start nothing, leave nothing.
+      work.close();
+      throw shuttingDown;
+    }
+    try {
+      return start(o, cleanup);
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      cleanup.run();
+      throw e;
+    }
+  }
+
+  private static ServerProcess start(Options o, Cleanup cleanup) throws IOException, InterruptedException {
+    Path portFile = cleanup.work.path().resolve("ports");
+    Path log = cleanup.log();
     String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> command = new ArrayList<>(List.of(javaBin, SERVER_HEAP, "-cp",
         System.getProperty("java.class.path"), BenchServer.class.getName(), portFile.toString(),
         o.engine().name().toLowerCase(Locale.ROOT)));
-    if (o.dataDir() != null) {
-      command.add(o.dataDir().toString());
-      command.add(o.preload() ? "preload" : "lazy");
-      command.add(Long.toString(o.memoryBudgetBytes()));
-    }
+    command.add(cleanup.database.toString());
+    command.add(o.dataDir() == null ? "fresh" : o.preload() ? "preload" : "lazy");
+    command.add(Long.toString(o.memoryBudgetBytes()));
     // The server's log goes to a file: many_models reads its cold loads from it, and a failed
     // start points at it.
     ProcessBuilder pb = new ProcessBuilder(o.pinning().server(command))
@@ -70,21 +156,101 @@ final class ServerProcess implements AutoCloseable {
     // (MKL, Netty) for no speed gain at this size; two arenas is the usual server setting.
     pb.environment().put("MALLOC_ARENA_MAX", "2");
     Process p = pb.start();
+    cleanup.process = p;
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
     while (!Files.exists(portFile)) {
-      if (!p.isAlive()) {
-        throw new IllegalStateException("the benchmark server exited with " + p.exitValue()
-            + " before it listened; its log: " + log);
-      }
-      if (System.nanoTime() > deadline) {
-        p.destroyForcibly();
-        throw new IllegalStateException("the benchmark server did not listen within 180 s; its log: " + log);
+      if (!p.isAlive() || System.nanoTime() > deadline) {
+        String why = p.isAlive() ? "did not listen within 180 s" : "exited with " + p.exitValue() + " before it listened";
+        String tail = tail(log);
+        Path kept = cleanup.run();
+        throw new IllegalStateException("the benchmark server " + why + "; its log: "
+            + (kept != null ? kept : "not kept (no results folder given); its last lines:\n" + tail));
       }
       Thread.sleep(20);
     }
     String[] ports = Files.readString(portFile).trim().split(" ");
     return new ServerProcess(p, Integer.parseInt(ports[0]), Integer.parseInt(ports[1]),
-        Long.parseLong(ports[2]) / 1e9, log);
+        Long.parseLong(ports[2]) / 1e9, cleanup);
+  }
+
+  /** Copies the log to {@code keepAs} (creating its folder); returns the copy, or null when there is none. */
+  private static Path keepLog(Path log, Path keepAs) throws IOException {
+    if (keepAs == null || !Files.exists(log)) {
+      return null;
+    }
+    Files.createDirectories(keepAs.toAbsolutePath().getParent());
+    return Files.copy(log, keepAs, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  private static String tail(Path log) throws IOException {
+    if (!Files.exists(log)) {
+      return "(no log)";
+    }
+    List<String> lines = Files.readAllLines(log);
+    return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
+  }
+
+  /** Closes the server's stdin (it shuts down in order) and waits; kills it if it does not end within 60 s. */
+  private static void stop(Process p) throws InterruptedException {
+    try {
+      p.getOutputStream().close();
+    } catch (IOException e) {
+      // already gone: nothing to tell it
+    }
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      p.waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * The embedded Postgres running on {@code database}: the live process named postgres whose pid
+   * its data directory's pid file lists; empty when there is none. Read while the server runs: a
+   * postmaster removes its pid file before it has quite exited.
+   */
+  static Optional<ProcessHandle> postmaster(Path database) {
+    Path pidFile = database.resolve("pgdata").resolve("postmaster.pid");
+    try {
+      if (!Files.exists(pidFile)) {
+        return Optional.empty();
+      }
+      long pid = Long.parseLong(Files.readAllLines(pidFile).get(0).trim());
+      return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+          .filter(h -> h.info().command().map(c -> c.endsWith("postgres")).orElse(false));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * Makes sure {@code postgres} has exited: the server stops its own on a normal exit, a killed one
+   * cannot. Waits for it up to 30 s, then SIGTERM and 30 s more, then SIGKILL; so no postmaster
+   * outlives the run and its data directory can be deleted.
+   */
+  static void stopPostgres(Optional<ProcessHandle> postgres, Path database) throws InterruptedException {
+    if (postgres.isEmpty()) {
+      return;
+    }
+    ProcessHandle h = postgres.get();
+    if (exited(h, 30)) {
+      return;
+    }
+    System.err.println("stopping the embedded Postgres (pid " + h.pid() + ") a benchmark server left running on "
+        + database);
+    h.destroy();
+    if (!exited(h, 30)) {
+      h.destroyForcibly();
+      exited(h, 30);
+    }
+  }
+
+  private static boolean exited(ProcessHandle h, int seconds) throws InterruptedException {
+    try {
+      h.onExit().get(seconds, TimeUnit.SECONDS);
+      return true;
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      return !h.isAlive();
+    }
   }
 
   int grpcPort() {
@@ -96,8 +262,14 @@ final class ServerProcess implements AutoCloseable {
     return dbReadyToServingSeconds;
   }
 
+  /** The scratch directory (its log, port file, and a fresh registry's data); gone after close. */
+  Path scratch() {
+    return cleanup.work.path();
+  }
+
+  /** The server's log while it runs (inside the scratch directory; copied to keepLogAs on close). */
   Path log() {
-    return log;
+    return cleanup.log();
   }
 
   MetricsSnapshot metrics() throws IOException, InterruptedException {
@@ -126,11 +298,12 @@ final class ServerProcess implements AutoCloseable {
     return Double.NaN;
   }
 
+  /**
+   * Stops the server and its embedded Postgres, keeps its log (when asked to), and deletes its
+   * scratch directory, a fresh registry's data included.
+   */
   @Override
   public void close() throws IOException, InterruptedException {
-    process.getOutputStream().close();
-    if (!process.waitFor(60, TimeUnit.SECONDS)) {
-      process.destroyForcibly();
-    }
+    cleanup.run();
   }
 }

@@ -42,6 +42,10 @@ public final class StartupBench implements Callable<Integer> {
   @Option(names = "--out", defaultValue = "docs", description = "Where startup.json goes.")
   Path out;
 
+  @Option(names = "--logs", defaultValue = "bench/target/bench-logs", description = "Where each start's server log "
+      + "is kept (default: ${DEFAULT-VALUE}).")
+  Path logs;
+
   public static void main(String[] args) {
     // bench/run-startup passes --out docs; a later --out (a scratch folder) wins.
     System.exit(new CommandLine(new StartupBench()).setOverwrittenOptionsAllowed(true).execute(args));
@@ -49,7 +53,7 @@ public final class StartupBench implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Map<String, Object> json = measure(EngineKind.parse(engine), versions, runs);
+    Map<String, Object> json = measure(EngineKind.parse(engine), versions, runs, logs);
     json.put("command", "bench/run-startup --versions " + versions + " --runs " + runs + " --engine " + engine);
     Files.createDirectories(out);
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("startup.json").toFile(), json);
@@ -61,11 +65,18 @@ public final class StartupBench implements Callable<Integer> {
   /**
    * Registers {@code versions} versions of W1-large (one model each) and starts a server on them
    * {@code runs} times (the whole machine to itself: nothing else runs meanwhile). Medians of
-   * process start to SERVING and of database ready to SERVING.
+   * process start to SERVING and of database ready to SERVING. Each start's server log is kept in
+   * {@code logs} (startup-N.log: its lines time each preload step); the registry is deleted after.
    */
-  static Map<String, Object> measure(EngineKind engine, int versions, int runs) throws Exception {
+  static Map<String, Object> measure(EngineKind engine, int versions, int runs, Path logs) throws Exception {
+    try (TempDirectory dir = TempDirectory.create("aeserve-startup")) {
+      return measure(engine, versions, runs, logs, dir.path());
+    }
+  }
+
+  private static Map<String, Object> measure(EngineKind engine, int versions, int runs, Path logs, Path dir)
+      throws Exception {
     TrainedModel model = BenchModels.large();
-    Path dir = Files.createTempDirectory("aeserve-startup");
     try (EmbeddedDatabase pg = EmbeddedDatabase.start(dir);
         Database db = Database.open(pg.jdbcUrl(), EmbeddedDatabase.USER, null);
         PostgresModelRegistry registry = new PostgresModelRegistry(db)) {
@@ -81,7 +92,8 @@ public final class StartupBench implements Callable<Integer> {
     for (int r = 0; r < runs; r++) {
       long start = System.nanoTime();
       try (ServerProcess server = ServerProcess.start(
-          new ServerProcess.Options(engine, Pinning.NONE, dir, true, 0))) {
+          new ServerProcess.Options(engine, Pinning.NONE, dir, true, 0)
+              .keepingLogAs(logs.resolve("startup-" + (r + 1) + ".log")))) {
         seconds.add((System.nanoTime() - start) / 1e9);
         afterDb.add(server.dbReadyToServingSeconds());
       }
@@ -97,6 +109,7 @@ public final class StartupBench implements Callable<Integer> {
     json.put("db_ready_to_serving_s", median(afterDb));
     json.put("runs_s", seconds);
     json.put("runs_after_db_ready_s", afterDb);
+    json.put("server_logs", logs.toAbsolutePath().resolve("startup-N.log").toString());
     return json;
   }
 

@@ -89,6 +89,24 @@ class LoadGeneratorTest {
     assertThat(r.otherFailures() + r.failuresOutsideWindow()).isPositive();
     assertThat(r.latencies().getTotalCount()).isZero();
     assertThat(r.p99()).isNaN();
+    // Every failed call is kept by code, with the server's own words for the first few.
+    assertThat(r.failed().count(io.grpc.Status.Code.UNIMPLEMENTED)).isEqualTo(r.failed().total())
+        .isGreaterThanOrEqualTo(r.otherFailures() + r.failuresOutsideWindow());
+    @SuppressWarnings("unchecked")
+    var unimplemented = (java.util.Map<String, Object>) r.failed().toMap().get("UNIMPLEMENTED");
+    assertThat((List<?>) unimplemented.get("first_messages")).hasSize((int) Math.min(FailedCalls.MESSAGES_PER_CODE, r.failed().total()))
+        .allSatisfy(m -> assertThat(m.toString()).contains("aeserve.bench.Echo/Missing"));
+  }
+
+  @Test
+  void anOpenLoopKeepsTheStatusOfEveryFailedCallWarmUpIncluded() throws Exception {
+    var missing = new RawUnaryTarget(channels.to(server.getPort()), "aeserve.bench.Echo/Missing", List.of(payload));
+
+    LoadGenerator.Result r = LoadGenerator.openLoop(missing, () -> 0.0, 200, Duration.ofMillis(300),
+        Duration.ofMillis(500));
+
+    assertThat(r.failed().total()).isEqualTo(r.otherFailures() + r.failuresOutsideWindow()).isPositive();
+    assertThat(r.failed().toMap()).containsOnlyKeys("UNIMPLEMENTED");
   }
 
   @Test

@@ -158,6 +158,7 @@ public final class LoadedModels implements ModelRuntime {
     long start = System.nanoTime();
     AutoencoderSpec spec = AutoencoderSpec.fromJson(version.specJson());
     byte[] weights = registry.loadArtifact(version.artifactSha256());
+    long read = System.nanoTime() - start;
     String key = key(version.model(), version.version());
     for (String evicted : budget.reserve(key, (long) weights.length * devices.size())) {
       int colon = evicted.lastIndexOf(':');
@@ -166,6 +167,7 @@ public final class LoadedModels implements ModelRuntime {
       drop(evicted.substring(0, colon), Integer.parseInt(evicted.substring(colon + 1)));
     }
     List<ServableVersion.Replica> replicas = new ArrayList<>();
+    long engineStart = System.nanoTime();
     try {
       for (int i = 0; i < devices.size(); i++) {
         ComputeDevice device = devices.get(i);
@@ -187,9 +189,12 @@ public final class LoadedModels implements ModelRuntime {
     long took = System.nanoTime() - start;
     metrics.recordModelLoad(took);
     metrics.setLoadedModelBytes(budget.usedBytes());
-    // An imported version computes on the engine its manifest names, whatever the server's.
-    log.info("loaded {}:{} ({} bytes) on {} {} in {} ms", version.model(), version.version(), weights.length,
-        replicas.get(0).model().engine().djlName(), devices, took / 1_000_000);
+    // An imported version computes on the engine its manifest names, whatever the server's. The
+    // split says where a slow load (or a slow start, which is loads) spends its time: reading and
+    // hash-checking the artifact from the registry, or building the engine's model.
+    log.info("loaded {}:{} ({} bytes) on {} {} in {} ms (artifact read {} ms, engine load {} ms)", version.model(),
+        version.version(), weights.length, replicas.get(0).model().engine().djlName(), devices, took / 1_000_000,
+        read / 1_000_000, (System.nanoTime() - engineStart) / 1_000_000);
     return new ServableVersion(version, spec, LatentFingerprint.of(version, spec), replicas);
   }
 
