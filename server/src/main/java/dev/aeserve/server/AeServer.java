@@ -55,13 +55,16 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -318,14 +321,14 @@ public final class AeServer implements AutoCloseable {
     List<Model> models = registry.listModels();
     long listed = System.nanoTime() - start;
     PreloadTimes times = new PreloadTimes();
-    java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+    AtomicInteger n = new AtomicInteger();
     ExecutorService pool = Executors.newFixedThreadPool(PRELOAD_THREADS, r -> {
       Thread t = new Thread(r, "aeserve-preload-" + n.incrementAndGet());
       t.setDaemon(true);
       return t;
     });
     try {
-      List<Future<?>> done = new java.util.ArrayList<>();
+      List<Future<?>> done = new ArrayList<>();
       for (Model m : models) {
         done.add(pool.submit(() -> preload(m, times)));
       }
@@ -335,7 +338,7 @@ public final class AeServer implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while preloading models", e);
-    } catch (java.util.concurrent.ExecutionException e) {
+    } catch (ExecutionException e) {
       // A version that fails to load is reported on its model's health entry; what gets here (the
       // registry failing to list aliases) fails the start, as it did when the preload was serial.
       if (e.getCause() instanceof RuntimeException r) {
