@@ -38,6 +38,9 @@ final class ModelMemoryBudget {
     }
   }
 
+  /** A loaded version as it stood when a reservation looked at it. */
+  private record Candidate(String key, long lastUsed, long bytes) {}
+
   private final long budgetBytes;
   private final LongSupplier clock;
   private final Map<String, Entry> loaded = new ConcurrentHashMap<>();
@@ -76,19 +79,22 @@ final class ModelMemoryBudget {
       long free = budgetBytes - usedBytes;
       if (free < bytes) {
         Set<String> pinned = pinned();
-        List<Map.Entry<String, Entry>> candidates = new ArrayList<>();
+        // Each candidate's recency is read once, here: calls keep touching versions while this
+        // sorts, and a sort whose keys change under it can fail ("Comparison method violates its
+        // general contract", seen as an INTERNAL answer in the many_models benchmark).
+        List<Candidate> candidates = new ArrayList<>();
         for (Map.Entry<String, Entry> e : loaded.entrySet()) {
           if (!pinned.contains(e.getKey()) && !e.getKey().equals(key)) {
-            candidates.add(e);
+            candidates.add(new Candidate(e.getKey(), e.getValue().lastUsed, e.getValue().bytes));
           }
         }
-        candidates.sort(Comparator.comparingLong(e -> e.getValue().lastUsed));
-        for (Map.Entry<String, Entry> e : candidates) {
+        candidates.sort(Comparator.comparingLong(Candidate::lastUsed));
+        for (Candidate c : candidates) {
           if (free >= bytes) {
             break;
           }
-          evict.add(e.getKey());
-          free += e.getValue().bytes;
+          evict.add(c.key());
+          free += c.bytes();
         }
         if (free < bytes) {
           throw new LimitExceededException("loading " + key + " (" + bytes + " bytes) would exceed the model memory"
