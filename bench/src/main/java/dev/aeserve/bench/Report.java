@@ -136,6 +136,9 @@ final class Report {
     if (startup != null) {
       json.put("start_to_serving_s", startup.get("start_to_serving_s"));
       json.put("db_ready_to_serving_s", startup.get("db_ready_to_serving_s"));
+      if (startup.get("with_history") instanceof Map<?, ?> h) {
+        json.put("db_ready_to_serving_with_history_s", h.get("db_ready_to_serving_s"));
+      }
       json.put("startup", startup);
     }
     if (codec != null) {
@@ -221,6 +224,13 @@ final class Report {
           .append(" s; `db_ready_to_serving_s` (embedded database ready to SERVING) ").append(fmt(s))
           .append(" s, target <= 3").append(verdict("start_to_serving_s", s <= 3)).append(". Runs: ")
           .append(startup.get("runs_s")).append(" s.\n\n");
+      if (startup.get("with_history") instanceof Map<?, ?> h) {
+        md.append("The same number of versions with a history (").append(h.get("layout")).append("): ")
+            .append(h.get("routed_versions")).append(" of ").append(h.get("versions"))
+            .append(" versions load before SERVING; `start_to_serving_s` ").append(fmt(h.get("start_to_serving_s")))
+            .append(" s, `db_ready_to_serving_s` ").append(fmt(h.get("db_ready_to_serving_s")))
+            .append(" s. Runs: ").append(h.get("runs_s")).append(" s.\n\n");
+      }
     }
     if (peer != null) {
       peerSection(md);

@@ -22,10 +22,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Start to SERVING: a registry with {@code --versions} registered versions (one model each, so
- * every one is preloaded: W1-large, 784-1024-256-32), a server process started on it, and the
- * seconds from the process's start until it is SERVING (port bound, every routed version loaded
- * and warm). The median of {@code --runs} starts; writes {@code startup.json}.
+ * Start to SERVING: a registry with {@code --versions} registered versions of W1-large
+ * (784-1024-256-32), a server process started on it, and the seconds from the process's start
+ * until it is SERVING (port bound, every routed version loaded and warm), the median of {@code
+ * --runs} starts; writes {@code startup.json}. Two layouts of the same number of versions: one
+ * model each, so every version is routed and preloaded (the strictest case), and a few models with
+ * a history of {@link #HISTORY_VERSIONS_PER_MODEL} versions each, where only each model's latest
+ * and its aliased version are routed ({@code with_history}).
  */
 @Command(name = "startup", mixinStandardHelpOptions = true, description = "Measure start-to-SERVING.")
 public final class StartupBench implements Callable<Integer> {
@@ -69,9 +72,48 @@ public final class StartupBench implements Callable<Integer> {
    * {@code logs} (startup-N.log: its lines time each preload step); the registry is deleted after.
    */
   static Map<String, Object> measure(EngineKind engine, int versions, int runs, Path logs) throws Exception {
+    Map<String, Object> json;
     try (TempDirectory dir = TempDirectory.create("aeserve-startup")) {
-      return measure(engine, versions, runs, logs, dir.path());
+      json = measure(engine, versions, runs, logs, dir.path());
     }
+    // The same number of versions as a registry usually holds them: a few models, each with a
+    // history, where only what traffic reaches (each model's latest and the version its alias
+    // names) loads before SERVING and the older versions load on first use.
+    try (TempDirectory dir = TempDirectory.create("aeserve-startup-history")) {
+      json.put("with_history", measureWithHistory(engine, versions, runs, logs, dir.path()));
+    }
+    return json;
+  }
+
+  /** Models with this many versions each in the history layout. */
+  static final int HISTORY_VERSIONS_PER_MODEL = 5;
+
+  private static Map<String, Object> measureWithHistory(EngineKind engine, int versions, int runs, Path logs,
+      Path dir) throws Exception {
+    TrainedModel model = BenchModels.large();
+    int models = Math.max(1, versions / HISTORY_VERSIONS_PER_MODEL);
+    try (EmbeddedDatabase pg = EmbeddedDatabase.start(dir);
+        Database db = Database.open(pg.jdbcUrl(), EmbeddedDatabase.USER, null);
+        PostgresModelRegistry registry = new PostgresModelRegistry(db)) {
+      for (int m = 0; m < models; m++) {
+        String name = "history-" + m;
+        registry.createModel(name, model.spec().family().id(), "start-to-SERVING benchmark model", "bench");
+        for (int v = 0; v < versions / models; v++) {
+          registry.createVersion(new NewVersion(name, model.spec().toJson(), model.metrics().toJson(), null, null,
+              model.weights(), null), "bench");
+        }
+        // A rollout in progress: the alias still names the version before the latest.
+        registry.setAlias(name, "stable", versions / models - 1, "bench");
+      }
+    }
+    Map<String, Object> json = starts(engine, runs, logs, dir, "startup-history-");
+    json.put("versions", models * (versions / models));
+    json.put("models", models);
+    json.put("routed_versions", 2 * models);
+    json.put("layout", models + " models of " + versions / models + " versions each; each model's latest and the"
+        + " version its alias 'stable' names (the one before the latest) are routed and preloaded, the rest load on"
+        + " first use");
+    return json;
   }
 
   private static Map<String, Object> measure(EngineKind engine, int versions, int runs, Path logs, Path dir)
@@ -87,13 +129,22 @@ public final class StartupBench implements Callable<Integer> {
             model.weights(), null), "bench");
       }
     }
+    Map<String, Object> json = starts(engine, runs, logs, dir, "startup-");
+    json.put("versions", versions);
+    json.put("model", "W1-large (dense ae 784-1024-256-32), " + model.weights().length + " bytes of weights");
+    return json;
+  }
+
+  /** Starts a server on the registry in {@code dir} {@code runs} times; medians and each run. */
+  private static Map<String, Object> starts(EngineKind engine, int runs, Path logs, Path dir, String logPrefix)
+      throws Exception {
     List<Double> seconds = new ArrayList<>();
     List<Double> afterDb = new ArrayList<>();
     for (int r = 0; r < runs; r++) {
       long start = System.nanoTime();
       try (ServerProcess server = ServerProcess.start(
           new ServerProcess.Options(engine, Pinning.NONE, dir, true, 0)
-              .keepingLogAs(logs.resolve("startup-" + (r + 1) + ".log")))) {
+              .keepingLogAs(logs.resolve(logPrefix + (r + 1) + ".log")))) {
         seconds.add((System.nanoTime() - start) / 1e9);
         afterDb.add(server.dbReadyToServingSeconds());
       }
@@ -103,13 +154,11 @@ public final class StartupBench implements Callable<Integer> {
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("generated_at", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
     json.put("machine", Runtime.getRuntime().availableProcessors() + " cores");
-    json.put("versions", versions);
-    json.put("model", "W1-large (dense ae 784-1024-256-32), " + model.weights().length + " bytes of weights");
     json.put("start_to_serving_s", median(seconds));
     json.put("db_ready_to_serving_s", median(afterDb));
     json.put("runs_s", seconds);
     json.put("runs_after_db_ready_s", afterDb);
-    json.put("server_logs", logs.toAbsolutePath().resolve("startup-N.log").toString());
+    json.put("server_logs", logs.toAbsolutePath().resolve(logPrefix + "N.log").toString());
     return json;
   }
 
