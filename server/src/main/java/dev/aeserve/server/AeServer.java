@@ -188,6 +188,7 @@ public final class AeServer implements AutoCloseable {
   /** Starts on the given builder with a token store for authentication (null when it is off). */
   public static AeServer start(ServerBuilder<?> builder, ModelRegistry registry, ApiTokens tokens, ServerConfig config) {
     long t0 = System.nanoTime();
+    EngineStart engineStart = EngineStart.begin(config.engine());
     requireDevices(config);
     AeServer s = new AeServer(builder, registry, tokens, config);
     long built = System.nanoTime();
@@ -220,6 +221,7 @@ public final class AeServer implements AutoCloseable {
       }
     }
     long listening = System.nanoTime();
+    engineStart.awaitQuietly();
     if (config.preload()) {
       s.preload();
     }
