@@ -72,15 +72,16 @@ public final class StartupBench implements Callable<Integer> {
    * {@code logs} (startup-N.log: its lines time each preload step); the registry is deleted after.
    */
   static Map<String, Object> measure(EngineKind engine, int versions, int runs, Path logs) throws Exception {
+    TrainedModel model = BenchModels.large();
     Map<String, Object> json;
     try (TempDirectory dir = TempDirectory.create("aeserve-startup")) {
-      json = measure(engine, versions, runs, logs, dir.path());
+      json = measureAllRouted(engine, model, versions, runs, logs, dir.path());
     }
     // The same number of versions as a registry usually holds them: a few models, each with a
     // history, where only what traffic reaches (each model's latest and the version its alias
     // names) loads before SERVING and the older versions load on first use.
     try (TempDirectory dir = TempDirectory.create("aeserve-startup-history")) {
-      json.put("with_history", measureWithHistory(engine, versions, runs, logs, dir.path()));
+      json.put("with_history", measureWithHistory(engine, model, versions, runs, logs, dir.path()));
     }
     return json;
   }
@@ -88,51 +89,63 @@ public final class StartupBench implements Callable<Integer> {
   /** Models with this many versions each in the history layout. */
   static final int HISTORY_VERSIONS_PER_MODEL = 5;
 
-  private static Map<String, Object> measureWithHistory(EngineKind engine, int versions, int runs, Path logs,
-      Path dir) throws Exception {
-    TrainedModel model = BenchModels.large();
+  private static Map<String, Object> measureWithHistory(EngineKind engine, TrainedModel model, int versions, int runs,
+      Path logs, Path dir) throws Exception {
     int models = Math.max(1, versions / HISTORY_VERSIONS_PER_MODEL);
-    try (EmbeddedDatabase pg = EmbeddedDatabase.start(dir);
-        Database db = Database.open(pg.jdbcUrl(), EmbeddedDatabase.USER, null);
-        PostgresModelRegistry registry = new PostgresModelRegistry(db)) {
+    int perModel = versions / models;
+    register(dir, registry -> {
       for (int m = 0; m < models; m++) {
         String name = "history-" + m;
-        registry.createModel(name, model.spec().family().id(), "start-to-SERVING benchmark model", "bench");
-        for (int v = 0; v < versions / models; v++) {
-          registry.createVersion(new NewVersion(name, model.spec().toJson(), model.metrics().toJson(), null, null,
-              model.weights(), null), "bench");
+        for (int v = 0; v < perModel; v++) {
+          addVersion(registry, name, model, v == 0);
         }
         // A rollout in progress: the alias still names the version before the latest.
-        registry.setAlias(name, "stable", versions / models - 1, "bench");
+        registry.setAlias(name, "stable", perModel - 1, "bench");
       }
-    }
+    });
     Map<String, Object> json = starts(engine, runs, logs, dir, "startup-history-");
-    json.put("versions", models * (versions / models));
+    json.put("versions", models * perModel);
     json.put("models", models);
     json.put("routed_versions", 2 * models);
-    json.put("layout", models + " models of " + versions / models + " versions each; each model's latest and the"
+    json.put("layout", models + " models of " + perModel + " versions each; each model's latest and the"
         + " version its alias 'stable' names (the one before the latest) are routed and preloaded, the rest load on"
         + " first use");
     return json;
   }
 
-  private static Map<String, Object> measure(EngineKind engine, int versions, int runs, Path logs, Path dir)
-      throws Exception {
-    TrainedModel model = BenchModels.large();
-    try (EmbeddedDatabase pg = EmbeddedDatabase.start(dir);
-        Database db = Database.open(pg.jdbcUrl(), EmbeddedDatabase.USER, null);
-        PostgresModelRegistry registry = new PostgresModelRegistry(db)) {
+  private static Map<String, Object> measureAllRouted(EngineKind engine, TrainedModel model, int versions, int runs,
+      Path logs, Path dir) throws Exception {
+    register(dir, registry -> {
       for (int i = 0; i < versions; i++) {
-        String name = "startup-" + i;
-        registry.createModel(name, model.spec().family().id(), "start-to-SERVING benchmark model", "bench");
-        registry.createVersion(new NewVersion(name, model.spec().toJson(), model.metrics().toJson(), null, null,
-            model.weights(), null), "bench");
+        addVersion(registry, "startup-" + i, model, true);
       }
-    }
+    });
     Map<String, Object> json = starts(engine, runs, logs, dir, "startup-");
     json.put("versions", versions);
     json.put("model", "W1-large (dense ae 784-1024-256-32), " + model.weights().length + " bytes of weights");
     return json;
+  }
+
+  /** What a layout registers, straight through the registry API on the directory's embedded Postgres. */
+  private interface Layout {
+    void register(PostgresModelRegistry registry);
+  }
+
+  private static void register(Path dir, Layout layout) throws Exception {
+    try (EmbeddedDatabase pg = EmbeddedDatabase.start(dir);
+        Database db = Database.open(pg.jdbcUrl(), EmbeddedDatabase.USER, null);
+        PostgresModelRegistry registry = new PostgresModelRegistry(db)) {
+      layout.register(registry);
+    }
+  }
+
+  /** Registers {@code model}'s weights as the next version of {@code name}, creating the model first when asked. */
+  private static void addVersion(PostgresModelRegistry registry, String name, TrainedModel model, boolean newModel) {
+    if (newModel) {
+      registry.createModel(name, model.spec().family().id(), "start-to-SERVING benchmark model", "bench");
+    }
+    registry.createVersion(new NewVersion(name, model.spec().toJson(), model.metrics().toJson(), null, null,
+        model.weights(), null), "bench");
   }
 
   /** Starts a server on the registry in {@code dir} {@code runs} times; medians and each run. */
