@@ -9,7 +9,7 @@ import org.slf4j.LoggerFactory;
  * The engine's native runtime, initialized on a thread of its own while the server builds its
  * services and binds its ports, which do not need it. Otherwise the first model load pays for it
  * (about half a second for MXNet, measured in the start benchmark), and a server's start is its
- * loads. The start waits for it before loading anything; a failure here is only logged, because
+ * loads. A start that preloads waits for it before loading anything; a failure here is only logged, because
  * the first load meets the same failure and reports it where it matters.
  */
 final class EngineStart {
