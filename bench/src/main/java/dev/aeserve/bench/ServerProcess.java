@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.TimeUnit;
 
 /** A {@link BenchServer} child process: started (pinned), scraped, measured, and stopped. */
@@ -73,7 +72,8 @@ final class ServerProcess implements AutoCloseable {
     final Path database;
     final Path keepLogAs;
     volatile Process process;
-    private final AtomicBoolean done = new AtomicBoolean();
+    /** Guarded by this object's lock. */
+    private boolean done;
     private final ExitCleanup.Step atExit = this::run;
 
     Cleanup(TempDirectory work, Path database, Path keepLogAs) {
@@ -92,13 +92,13 @@ final class ServerProcess implements AutoCloseable {
      * scratch directory. Returns the kept log, or null when none was kept (or it already ran).
      */
     Path run() throws IOException, InterruptedException {
-      // Synchronized with done as a flag: the exit hook, reaching a server its owner is stopping,
+      // Synchronized: the exit hook, reaching a server its owner is stopping,
       // waits for that to finish before it deletes anything under it.
       synchronized (this) {
-        if (done.get()) {
+        if (done) {
           return null;
         }
-        done.set(true);
+        done = true;
         try {
           Process p = process;
           if (p != null) {
