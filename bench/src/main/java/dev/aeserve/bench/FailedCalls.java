@@ -26,9 +26,14 @@ final class FailedCalls {
       return;
     }
     counts.merge(status.getCode(), 1L, Long::sum);
-    List<String> kept = messages.computeIfAbsent(status.getCode(), c -> new ArrayList<>());
+    keep(status.getCode(), status.getDescription() == null ? "(no message)" : status.getDescription());
+  }
+
+  /** Keeps {@code message} among the first of its code's, while there is room. Call under the lock. */
+  private void keep(Status.Code code, String message) {
+    List<String> kept = messages.computeIfAbsent(code, c -> new ArrayList<>());
     if (kept.size() < MESSAGES_PER_CODE) {
-      kept.add(status.getDescription() == null ? "(no message)" : status.getDescription());
+      kept.add(message);
     }
   }
 
@@ -42,14 +47,7 @@ final class FailedCalls {
       other.messages.forEach((k, v) -> m.put(k, List.copyOf(v)));
     }
     c.forEach((code, n) -> counts.merge(code, n, Long::sum));
-    m.forEach((code, list) -> {
-      List<String> kept = messages.computeIfAbsent(code, x -> new ArrayList<>());
-      for (String s : list) {
-        if (kept.size() < MESSAGES_PER_CODE) {
-          kept.add(s);
-        }
-      }
-    });
+    m.forEach((code, list) -> list.forEach(message -> keep(code, message)));
   }
 
   synchronized long total() {
