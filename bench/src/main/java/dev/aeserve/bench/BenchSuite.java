@@ -130,8 +130,9 @@ public final class BenchSuite implements Callable<Integer> {
         TrainedModel recommender = BenchModels.recommender();
         for (String e : engines) {
           EngineKind engine = EngineKind.parse(e);
+          Path serverLog = logs.resolve("workloads-" + engine.djlName().toLowerCase(Locale.ROOT) + ".log");
           try (ServerProcess server = ServerProcess.start(ServerProcess.Options.fresh(engine, pinning)
-              .keepingLogAs(logs.resolve("workloads-" + engine.djlName().toLowerCase(Locale.ROOT) + ".log")))) {
+              .keepingLogAs(serverLog))) {
             ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext()
                 .maxInboundMessageSize(64 << 20).build();
             try {
@@ -149,8 +150,7 @@ public final class BenchSuite implements Callable<Integer> {
               }
               Map<String, Object> results = runEngine(engine, server, channel, generator, pinning, large);
               results.put("rss_mib", server.rssMib());
-              results.put("server_log", logs.resolve("workloads-" + engine.djlName().toLowerCase(Locale.ROOT) + ".log")
-                  .toAbsolutePath().toString());
+              results.put("server_log", serverLog.toAbsolutePath().toString());
               report.engine(engine, results);
             } finally {
               channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
@@ -218,14 +218,15 @@ public final class BenchSuite implements Callable<Integer> {
     String reconstructMethod = AutoencoderGrpc.getReconstructMethod().getFullMethodName();
     var w1Small = new RawUnaryTarget(channels, encodeMethod, List.of(encode(BenchModels.SMALL, 1).toByteArray()));
     var w1Large = new RawUnaryTarget(channels, encodeMethod, List.of(encode(BenchModels.LARGE, 1).toByteArray()));
+    var echoTarget = new RawUnaryTarget(channels, EchoService.ECHO.getFullMethodName(),
+        List.of(encode(BenchModels.SMALL, 1).toByteArray()));
     // The server's JIT compiles the per-request path during its first tens of thousands of calls; a
     // run's own warm-up is too short for that, so whichever workload came first paid for it (W1-small
     // cost 0.116 ms of server CPU per call where W1-large, measured later, cost 0.072). Every path the
     // first figures use is warmed here, unmeasured, for five warm-ups' worth each.
     log(engine, "warming the server's JIT: W1 small, echo and W1 large, unmeasured");
     Duration jitWarmup = warm.multipliedBy(5).plusSeconds(5);
-    for (RawUnaryTarget t : List.of(w1Small, new RawUnaryTarget(channels, EchoService.ECHO.getFullMethodName(),
-        List.of(encode(BenchModels.SMALL, 1).toByteArray())), w1Large)) {
+    for (RawUnaryTarget t : List.of(w1Small, echoTarget, w1Large)) {
       LoadGenerator.closedLoop(t, cpu, CONCURRENCY, Duration.ZERO, jitWarmup.dividedBy(3));
     }
 
@@ -234,8 +235,7 @@ public final class BenchSuite implements Callable<Integer> {
     r.put("w1_small", result(small, 1));
 
     log(engine, "echo with W1's payload");
-    LoadGenerator.Result echo = LoadGenerator.closedLoop(new RawUnaryTarget(channels, EchoService.ECHO.getFullMethodName(),
-        List.of(encode(BenchModels.SMALL, 1).toByteArray())), cpu, CONCURRENCY, warm, measure);
+    LoadGenerator.Result echo = LoadGenerator.closedLoop(echoTarget, cpu, CONCURRENCY, warm, measure);
     r.put("echo", result(echo, 1));
     r.put("rpc_floor_w1_small", small.throughput() / echo.throughput());
     r.put("server_cpu_per_request_ratio", small.serverCpuMsPerCall() / echo.serverCpuMsPerCall());
