@@ -25,6 +25,7 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.function.Function;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,6 +55,17 @@ public final class LoadedModels implements ModelRuntime {
    * computes one call at a time per process anyway; PyTorch gets one thread per core.
    */
   private final ExecutorService compute;
+  /**
+   * Loads that may read an artifact and build an engine model at once: one per core. A load is
+   * CPU work (hash check, parameter parsing) and holds the artifact's bytes on the heap until the
+   * engine has its copy, so a burst of cold calls for different versions (a thousand tenants after
+   * a restart) must not start them all together: beyond the cores they only slow each other,
+   * starve the calls to loaded versions and the registry's own queries, and multiply the
+   * transient memory. Waiting here is waiting for a load that would not have been faster.
+   */
+  static final int LOAD_SLOTS = Math.max(1, Runtime.getRuntime().availableProcessors());
+
+  private final Semaphore loadSlots = new Semaphore(LOAD_SLOTS, true);
   private final ConcurrentMap<String, CompletableFuture<ServableVersion>> versions = new ConcurrentHashMap<>();
   private final ModelMemoryBudget budget;
   private volatile boolean closed;
@@ -155,6 +167,21 @@ public final class LoadedModels implements ModelRuntime {
   }
 
   private ServableVersion open(ModelVersion version) {
+    long queued = System.nanoTime();
+    loadSlots.acquireUninterruptibly();
+    try {
+      return open(version, System.nanoTime() - queued);
+    } finally {
+      loadSlots.release();
+    }
+  }
+
+  /** Versions whose loads wait for a {@link #LOAD_SLOTS load slot}. */
+  int loadsWaiting() {
+    return loadSlots.getQueueLength();
+  }
+
+  private ServableVersion open(ModelVersion version, long waited) {
     long start = System.nanoTime();
     AutoencoderSpec spec = AutoencoderSpec.fromJson(version.specJson());
     byte[] weights = registry.loadArtifact(version.artifactSha256());
@@ -192,9 +219,9 @@ public final class LoadedModels implements ModelRuntime {
     // An imported version computes on the engine its manifest names, whatever the server's. The
     // split says where a slow load (or a slow start, which is loads) spends its time: reading and
     // hash-checking the artifact from the registry, or building the engine's model.
-    log.info("loaded {}:{} ({} bytes) on {} {} in {} ms (artifact read {} ms, engine load {} ms)", version.model(),
-        version.version(), weights.length, replicas.get(0).model().engine().djlName(), devices, took / 1_000_000,
-        read / 1_000_000, (System.nanoTime() - engineStart) / 1_000_000);
+    log.info("loaded {}:{} ({} bytes) on {} {} in {} ms (artifact read {} ms, engine load {} ms; waited {} ms for a load slot)",
+        version.model(), version.version(), weights.length, replicas.get(0).model().engine().djlName(), devices,
+        took / 1_000_000, read / 1_000_000, (System.nanoTime() - engineStart) / 1_000_000, waited / 1_000_000);
     return new ServableVersion(version, spec, LatentFingerprint.of(version, spec), replicas);
   }
 
