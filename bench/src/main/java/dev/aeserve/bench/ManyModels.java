@@ -41,18 +41,20 @@ import org.HdrHistogram.Histogram;
 final class ManyModels {
 
   /**
-   * Slack on budget + measured overhead. The overhead is measured at one moment with one version
-   * loaded; over the run a thousand loads and evictions fragment the native heap (glibc keeps
-   * memory the engines free in its arenas rather than returning it; MALLOC_ARENA_MAX=2 limits
-   * that, it does not remove it) and the JVM heap grows with the traffic of many versions. A tenth
-   * of the limit covers that variation and is far smaller than a leak of the budget's size.
+   * Slack on budget + stated overhead. The native overhead is measured at one moment with one
+   * version loaded; over the run the JIT compiles more code, the class metadata and thread stacks
+   * grow, and a thousand loads and evictions leave some fragmentation in glibc's arenas (the fixed
+   * mmap threshold of {@link ServerProcess#MALLOC_ENV} returns the weights themselves). A tenth of
+   * the limit covers that variation and is far smaller than a leak of the budget's size.
    */
   static final double RSS_SLACK = 0.10;
   /** Zipf exponent of the request mix: a few models hot, a long tail cold. */
   static final double ZIPF_S = 1.0;
   static final int CONCURRENCY = 16;
 
-  private static final Pattern LOADED = Pattern.compile("loaded \\S+ \\(\\d+ bytes\\) on .* in (\\d+) ms");
+  /** A load's own time, and (servers that have load slots) how long it waited for one first. */
+  private static final Pattern LOADED =
+      Pattern.compile("loaded \\S+ \\(\\d+ bytes\\) on .* in (\\d+) ms(?:.*waited (\\d+) ms for a load slot)?");
 
   private ManyModels() {}
 
@@ -107,11 +109,12 @@ final class ManyModels {
         new ServerProcess.Options(engine, pinning, dir, false, budget).keepingLogAs(keepLogAs))) {
       String encode = AutoencoderGrpc.getEncodeMethod().getFullMethodName();
       FailedCalls failed = new FailedCalls();
-      // The overhead is measured on this same server (same flags, budget and engine) before the mix:
-      // its RSS with no version loaded, then after the callers have warmed one version for a few
-      // seconds, less that version's weights. The second is the overhead: the engine's native
-      // runtime loads with the first version, and the heap grows with traffic, so a server with
-      // nothing loaded would understate what the server takes beyond the models.
+      // The overhead is stated in two parts. The Java heap: its bound, -Xmx, because G1 touches
+      // the whole heap under sustained traffic whatever the live set, so what it has touched at
+      // one moment early in a run says nothing about the end. The native rest: measured on this
+      // same server (same flags, budget and engine) after the callers have warmed one version for
+      // a few seconds, as its RSS less the heap's share less that version's weights; the engine's
+      // native runtime loads with the first version, so an idle server would understate it.
       r.put("rss_idle_mib", server.rssMib());
       var one = new RawUnaryTarget(generator.to(server.grpcPort()), encode,
           List.of(request(0, small.spec().inputDim())));
@@ -119,8 +122,13 @@ final class ManyModels {
           Duration.ofSeconds(Math.max(2, warmup.toSeconds())));
       failed.addAll(oneRun.failed());
       double rssOne = server.rssMib();
-      double overhead = rssOne - weightsMib;
+      double heapOne = server.heapRssMib();
+      double nativeOverhead = rssOne - heapOne - weightsMib;
+      double overhead = ServerProcess.SERVER_HEAP_MIB + nativeOverhead;
       r.put("rss_one_version_mib", rssOne);
+      r.put("heap_rss_one_version_mib", heapOne);
+      r.put("heap_max_mib", ServerProcess.SERVER_HEAP_MIB);
+      r.put("native_overhead_mib", nativeOverhead);
       r.put("measured_overhead_mib", overhead);
       List<byte[]> mix = zipfMix(models, 1 << 16, small.spec().inputDim());
       var target = new RawUnaryTarget(generator.to(server.grpcPort()), encode, mix);
@@ -163,6 +171,9 @@ final class ManyModels {
       r.put("cold_load_p99_ms", loads.getTotalCount() == 0 ? Double.NaN : (double) loads.getValueAtPercentile(99));
       r.put("cold_loads_logged", loads.getTotalCount());
       double rss = server.rssMib();
+      double heapRss = server.heapRssMib();
+      r.put("heap_rss_mib", heapRss);
+      r.put("native_rss_mib", rss - heapRss);
       double limit = (budgetMib + overhead) * (1 + RSS_SLACK);
       r.put("rss_mib", rss);
       r.put("rss_slack", RSS_SLACK);
@@ -223,13 +234,16 @@ final class ManyModels {
     return mix;
   }
 
-  /** Each cold load's milliseconds, from the server's "loaded NAME:V (N bytes) on ... in T ms" lines. */
+  /**
+   * Each cold load's milliseconds as its callers waited them (the wait for a load slot included),
+   * from the server's "loaded NAME:V (N bytes) on ... in T ms (...; waited W ms for a load slot)" lines.
+   */
   private static Histogram coldLoads(Path log) throws IOException {
     Histogram h = new Histogram(3);
     for (String line : Files.readAllLines(log)) {
       Matcher m = LOADED.matcher(line);
       if (m.find()) {
-        h.recordValue(Long.parseLong(m.group(1)));
+        h.recordValue(Long.parseLong(m.group(1)) + (m.group(2) == null ? 0 : Long.parseLong(m.group(2))));
       }
     }
     return h;

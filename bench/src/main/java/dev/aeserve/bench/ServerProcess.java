@@ -10,15 +10,29 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** A {@link BenchServer} child process: started (pinned), scraped, measured, and stopped. */
 final class ServerProcess implements AutoCloseable {
 
-  /** The server's heap; the engines' native memory comes on top and is part of the RSS figure. */
-  static final String SERVER_HEAP = "-Xmx256m";
+  /** The server's maximum heap, MiB; the engines' native memory comes on top and is part of the RSS figure. */
+  static final int SERVER_HEAP_MIB = 256;
+  static final String SERVER_HEAP = "-Xmx" + SERVER_HEAP_MIB + "m";
+
+  /**
+   * glibc settings for every server-side JVM the suite starts, as {@code ./aeserve} and the image
+   * set them (docs/operations.md, "Environment"): two malloc arenas rather than one per core's worth of
+   * threads, and a fixed mmap threshold, so that blocks of 128 KiB and more (model weights, batch
+   * buffers) are mapped on their own and returned to the system when freed.
+   */
+  static final Map<String, String> MALLOC_ENV = Map.of("MALLOC_ARENA_MAX", "2", "MALLOC_MMAP_THRESHOLD_", "131072");
+
+  private static final Pattern HEAP_RANGE = Pattern.compile("\\[0x([0-9a-f]+), 0x([0-9a-f]+)\\)");
 
   /**
    * How to start it.
@@ -141,8 +155,9 @@ final class ServerProcess implements AutoCloseable {
     Path portFile = cleanup.work.path().resolve("ports");
     Path log = cleanup.log();
     String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> command = new ArrayList<>(List.of(javaBin, SERVER_HEAP, "-cp",
-        System.getProperty("java.class.path"), BenchServer.class.getName(), portFile.toString(),
+    List<String> command = new ArrayList<>(List.of(javaBin, SERVER_HEAP));
+    command.addAll(extraServerOptions());
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), BenchServer.class.getName(), portFile.toString(),
         o.engine().name().toLowerCase(Locale.ROOT)));
     command.add(cleanup.database.toString());
     command.add(o.dataDir() == null ? "fresh" : o.preload() ? "preload" : "lazy");
@@ -152,9 +167,7 @@ final class ServerProcess implements AutoCloseable {
     ProcessBuilder pb = new ProcessBuilder(o.pinning().server(command))
         .redirectOutput(log.toFile())
         .redirectErrorStream(true);
-    // glibc's per-thread malloc arenas inflate the RSS of processes with many native threads
-    // (MKL, Netty) for no speed gain at this size; two arenas is the usual server setting.
-    pb.environment().put("MALLOC_ARENA_MAX", "2");
+    pb.environment().putAll(MALLOC_ENV);
     Process p = pb.start();
     cleanup.process = p;
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
@@ -171,6 +184,16 @@ final class ServerProcess implements AutoCloseable {
     String[] ports = Files.readString(portFile).trim().split(" ");
     return new ServerProcess(p, Integer.parseInt(ports[0]), Integer.parseInt(ports[1]),
         Long.parseLong(ports[2]) / 1e9, cleanup);
+  }
+
+  /**
+   * JVM options from {@code AESERVE_BENCH_SERVER_OPTS} (split on white space), for diagnosing a
+   * server the way the suite runs it, e.g. {@code -XX:NativeMemoryTracking=summary} to split its RSS
+   * between the heap and native memory with {@code jcmd PID VM.native_memory}.
+   */
+  static List<String> extraServerOptions() {
+    String opts = System.getenv("AESERVE_BENCH_SERVER_OPTS");
+    return opts == null || opts.isBlank() ? List.of() : List.of(opts.trim().split("\\s+"));
   }
 
   /** Copies the log to {@code keepAs} (creating its folder); returns the copy, or null when there is none. */
@@ -296,6 +319,43 @@ final class ServerProcess implements AutoCloseable {
       }
     }
     return Double.NaN;
+  }
+
+  /**
+   * Resident memory of the server's Java heap, in MiB: the RSS of the mappings inside the heap's
+   * reserved address range, which {@code jcmd PID GC.heap_info} names. G1 touches its heap's pages
+   * as traffic allocates, up to {@link #SERVER_HEAP_MIB}, so at any moment this says how much of
+   * the server's RSS the heap is, and the rest is native (engines, JIT, threads, libraries).
+   */
+  double heapRssMib() throws IOException, InterruptedException {
+    String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+    Process p = new ProcessBuilder(jcmd, Long.toString(process.pid()), "GC.heap_info").redirectErrorStream(true).start();
+    String info = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    p.waitFor();
+    Matcher range = HEAP_RANGE.matcher(info);
+    if (!range.find()) {
+      throw new IOException("jcmd GC.heap_info named no heap range: " + info.strip());
+    }
+    return rssWithin(Files.readAllLines(Path.of("/proc/" + process.pid() + "/smaps")),
+        Long.parseUnsignedLong(range.group(1), 16), Long.parseUnsignedLong(range.group(2), 16)) / 1024.0;
+  }
+
+  /** KiB resident in the mappings of {@code smaps} that lie inside [from, to). */
+  static long rssWithin(List<String> smaps, long from, long to) {
+    long kib = 0;
+    boolean inside = false;
+    for (String line : smaps) {
+      int dash = line.indexOf('-');
+      int space = line.indexOf(' ');
+      if (dash > 0 && space > dash && line.substring(0, dash).matches("[0-9a-f]+")) {
+        long start = Long.parseUnsignedLong(line.substring(0, dash), 16);
+        long end = Long.parseUnsignedLong(line.substring(dash + 1, space), 16);
+        inside = start >= from && end <= to;
+      } else if (inside && line.startsWith("Rss:")) {
+        kib += Long.parseLong(line.replaceAll("[^0-9]", ""));
+      }
+    }
+    return kib;
   }
 
   /**

@@ -31,11 +31,32 @@ class ServerProcessTest {
       assertThat(pg).isPresent();
       postmaster = pg.get().pid();
       assertThat(server.metrics().value("aeserve_loaded_model_bytes")).isZero();
+      // The heap's share of the RSS is found through the JVM's own account of its address range.
+      double heap = server.heapRssMib();
+      assertThat(heap).isPositive().isLessThanOrEqualTo(Math.min(server.rssMib(), ServerProcess.SERVER_HEAP_MIB));
     }
 
     assertThat(scratch).doesNotExist();
     Optional<ProcessHandle> left = ProcessHandle.of(postmaster).filter(ProcessHandle::isAlive);
     assertThat(left).isEmpty();
     assertThat(Files.readString(keptLog)).contains("aeserve listening on");
+  }
+
+  @Test
+  void heapRssCountsOnlyTheMappingsInsideTheRange() {
+    var smaps = java.util.List.of(
+        "00400000-00500000 r-xp 00000000 08:01 1 /usr/bin/java",
+        "Size:               1024 kB",
+        "Rss:                 700 kB",
+        "f0000000-f8000000 rw-p 00000000 00:00 0 ",
+        "Size:             131072 kB",
+        "Rss:              100000 kB",
+        "f8000000-100000000 ---p 00000000 00:00 0 ",
+        "Size:             131072 kB",
+        "Rss:                   0 kB",
+        "100000000-100800000 rw-p 00000000 00:00 0 ",
+        "Rss:                 512 kB",
+        "VmFlags: rd wr mr mw me ac");
+    assertThat(ServerProcess.rssWithin(smaps, 0xf0000000L, 0x100000000L)).isEqualTo(100000);
   }
 }
