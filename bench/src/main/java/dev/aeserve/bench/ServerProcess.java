@@ -32,7 +32,7 @@ final class ServerProcess implements AutoCloseable {
    */
   static final Map<String, String> MALLOC_ENV = Map.of("MALLOC_ARENA_MAX", "2", "MALLOC_MMAP_THRESHOLD_", "131072");
 
-  private static final Pattern HEAP_RANGE = Pattern.compile("\\[0x([0-9a-f]+), 0x([0-9a-f]+)\\)");
+  private static final Pattern HEAP_ADDRESS = Pattern.compile("0x([0-9a-f]+)");
 
   /**
    * How to start it.
@@ -332,12 +332,30 @@ final class ServerProcess implements AutoCloseable {
     Process p = new ProcessBuilder(jcmd, Long.toString(process.pid()), "GC.heap_info").redirectErrorStream(true).start();
     String info = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     p.waitFor();
-    Matcher range = HEAP_RANGE.matcher(info);
-    if (!range.find()) {
-      throw new IOException("jcmd GC.heap_info named no heap range: " + info.strip());
+    long[] range = heapRange(info);
+    return rssWithin(Files.readAllLines(Path.of("/proc/" + process.pid() + "/smaps")), range[0], range[1]) / 1024.0;
+  }
+
+  /**
+   * The heap's reserved address range from {@code jcmd GC.heap_info}: the lowest and highest
+   * address its generations or regions name before the metaspace lines. G1 prints one range for
+   * the whole heap; the serial collector (what the JVM picks on one core, as the pinned server
+   * has) prints one per generation.
+   */
+  static long[] heapRange(String heapInfo) throws IOException {
+    String heap = heapInfo.split("Metaspace", 2)[0];
+    Matcher address = HEAP_ADDRESS.matcher(heap);
+    long from = -1;
+    long to = -1;
+    while (address.find()) {
+      long a = Long.parseUnsignedLong(address.group(1), 16);
+      from = from < 0 ? a : Math.min(from, a);
+      to = Math.max(to, a);
     }
-    return rssWithin(Files.readAllLines(Path.of("/proc/" + process.pid() + "/smaps")),
-        Long.parseUnsignedLong(range.group(1), 16), Long.parseUnsignedLong(range.group(2), 16)) / 1024.0;
+    if (from < 0 || to <= from) {
+      throw new IOException("jcmd GC.heap_info named no heap range: " + heapInfo.strip());
+    }
+    return new long[] {from, to};
   }
 
   /** KiB resident in the mappings of {@code smaps} that lie inside [from, to). */

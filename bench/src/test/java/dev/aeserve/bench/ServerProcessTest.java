@@ -43,6 +43,28 @@ class ServerProcessTest {
   }
 
   @Test
+  void theHeapRangeIsReadForG1AndForTheSerialCollector() throws Exception {
+    String g1 = """
+        3775:
+         garbage-first heap   total 262144K, used 84521K [0x00000000f0000000, 0x0000000100000000)
+          region size 1024K, 51 young (52224K), 3 survivors (3072K)
+         Metaspace       used 35158K, committed 35584K, reserved 1114112K
+          class space    used 4147K, committed 4352K, reserved 1048576K
+        """;
+    String serial = """
+        3775:
+         def new generation   total 78656K, used 27184K [0x00000000f0000000, 0x00000000f5550000, 0x00000000f5550000)
+          eden space 69952K,  27% used [0x00000000f0000000, 0x00000000f12cea08, 0x00000000f4450000)
+         tenured generation   total 174784K, used 11088K [0x00000000f5550000, 0x0000000100000000, 0x0000000100000000)
+           the space 174784K,   6% used [0x00000000f5550000, 0x00000000f6024328, 0x00000000f6024400, 0x0000000100000000)
+         Metaspace       used 35158K, committed 35584K, reserved 1114112K
+          class space    used 4147K, committed 4352K, reserved 1048576K [0x0000000800000000, 0x0000000840000000)
+        """;
+    assertThat(ServerProcess.heapRange(g1)).containsExactly(0xf0000000L, 0x100000000L);
+    assertThat(ServerProcess.heapRange(serial)).containsExactly(0xf0000000L, 0x100000000L);
+  }
+
+  @Test
   void heapRssCountsOnlyTheMappingsInsideTheRange() {
     var smaps = java.util.List.of(
         "00400000-00500000 r-xp 00000000 08:01 1 /usr/bin/java",
