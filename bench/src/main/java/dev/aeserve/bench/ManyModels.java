@@ -109,8 +109,9 @@ final class ManyModels {
         new ServerProcess.Options(engine, pinning, dir, false, budget).keepingLogAs(keepLogAs))) {
       String encode = AutoencoderGrpc.getEncodeMethod().getFullMethodName();
       FailedCalls failed = new FailedCalls();
-      // The overhead is stated in two parts. The Java heap: its bound, -Xmx, because G1 touches
-      // the whole heap under sustained traffic whatever the live set, so what it has touched at
+      // The overhead is stated in two parts. The Java heap: its bound, -Xmx, because the collector
+      // (serial on the one pinned core, G1 otherwise) touches the whole heap under sustained
+      // traffic whatever the live set, so what it has touched at
       // one moment early in a run says nothing about the end. The native rest: measured on this
       // same server (same flags, budget and engine) after the callers have warmed one version for
       // a few seconds, as its RSS less the heap's share less that version's weights; the engine's

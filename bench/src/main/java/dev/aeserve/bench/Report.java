@@ -273,7 +273,7 @@ final class Report {
         .append(") over popularity ranks. Registration straight through the registry took ")
         .append(fmt(m.get("register_s"))).append(" s. The overhead is stated in two parts: the Java heap at its bound (")
         .append(ServerProcess.SERVER_HEAP).append(", ").append(fmt(m.get("heap_max_mib")))
-        .append(" MiB: G1 touches all of it under sustained traffic), and the native rest, measured on the same server ")
+        .append(" MiB: under sustained traffic the collector touches all of it, whatever the live set), and the native rest, measured on the same server ")
         .append("before the mix as its RSS after its callers warmed one version (").append(fmt(m.get("rss_one_version_mib")))
         .append(" MiB; ").append(fmt(m.get("rss_idle_mib"))).append(" MiB with none loaded) less the heap's share then (")
         .append(fmt(m.get("heap_rss_one_version_mib"))).append(" MiB) and that version's weights: ")
