@@ -20,7 +20,7 @@ def test_cross_language_outputs(client, demo_dir):
     history = {line.split(",")[0]: float(line.split(",")[1]) for line in (demo_dir / "history.csv").read_text().split()}
     recs = client.recommend("demo-autorec:1", {"u": history}, k=5)
     routing = {f"user-{i}": client.encode("demo-ae", x[:1], routing_key=f"user-{i}").served_by.version
-               for i in range(20)}
+               for i in range(64)}
     doc = {
         "client": "python",
         "encode_latents": enc.latents.tolist(),

@@ -106,7 +106,9 @@ test("the same routing key lands on the same version", async () => {
   assert.equal(traffic.primaries.length, 2, "clients/test-all sets a 50/50 split on demo-ae first");
   const x = csv("demo-ae.csv").slice(0, 1);
   const versions = new Set<number>();
-  for (let i = 0; i < 20; i++) {
+  // The split's salt is drawn at random when it is set, so which arm a key lands on is a coin flip
+  // per key: with 20 keys all on one arm 1 run in 2^19 (1.9e-6); with 64 keys 1 in 2^63 (1.1e-19).
+  for (let i = 0; i < 64; i++) {
     const a = await client.encode("demo-ae", x, { routingKey: `user-${i}` });
     const b = await client.encode({ name: "demo-ae", routingKey: `user-${i}` }, x);
     assert.equal(a.servedBy.route, "split");
@@ -124,7 +126,7 @@ test("cross-language outputs", { skip: !process.env.AESERVE_CROSS_OUT }, async (
   const smp = await client.sample("demo-vae:1", { count: 3, seed: 7 });
   const recs = await client.recommend("demo-autorec:1", { u: history() }, { k: 5 });
   const routing: Record<string, number> = {};
-  for (let i = 0; i < 20; i++) {
+  for (let i = 0; i < 64; i++) {
     routing[`user-${i}`] = (await client.encode("demo-ae", x.slice(0, 1), { routingKey: `user-${i}` })).servedBy.version;
   }
   writeFileSync(path.join(process.env.AESERVE_CROSS_OUT!, "typescript.json"), JSON.stringify({
