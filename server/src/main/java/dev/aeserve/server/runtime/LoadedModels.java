@@ -56,14 +56,16 @@ public final class LoadedModels implements ModelRuntime {
    */
   private final ExecutorService compute;
   /**
-   * Loads that may read an artifact and build an engine model at once: one per core. A load is
-   * CPU work (hash check, parameter parsing) and holds the artifact's bytes on the heap until the
-   * engine has its copy, so a burst of cold calls for different versions (a thousand tenants after
-   * a restart) must not start them all together: beyond the cores they only slow each other,
-   * starve the calls to loaded versions and the registry's own queries, and multiply the
-   * transient memory. Waiting here is waiting for a load that would not have been faster.
+   * Loads that may read an artifact and build an engine model at once: one per core, and one more
+   * so that a load waiting on the registry's read does not leave a core idle. A load is mostly CPU
+   * work (the hash check, the driver's decoding, the engine's parameter parsing) and holds the
+   * artifact's bytes on the heap until the engine has its copy, so a burst of cold calls for
+   * different versions (a thousand tenants after a restart) must not start them all together:
+   * beyond the cores they only slow each other, starve the calls to loaded versions and the
+   * registry's own queries, and multiply the transient memory. Waiting here is waiting for a load
+   * that would not have been faster.
    */
-  static final int LOAD_SLOTS = Math.max(1, Runtime.getRuntime().availableProcessors());
+  static final int LOAD_SLOTS = Math.max(1, Runtime.getRuntime().availableProcessors()) + 1;
 
   private final Semaphore loadSlots = new Semaphore(LOAD_SLOTS, true);
   private final ConcurrentMap<String, CompletableFuture<ServableVersion>> versions = new ConcurrentHashMap<>();
