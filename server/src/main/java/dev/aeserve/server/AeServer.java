@@ -4,8 +4,6 @@ import dev.aeserve.autoencoders.Autoencoders;
 import dev.aeserve.autoencoders.ComputeDevice;
 import dev.aeserve.proto.oip.GRPCInferenceServiceGrpc;
 import dev.aeserve.proto.v1.AutoencoderGrpc;
-import dev.aeserve.registry.Alias;
-import dev.aeserve.registry.Model;
 import dev.aeserve.registry.ApiTokens;
 import dev.aeserve.registry.ModelRegistry;
 import dev.aeserve.server.batching.Ticker;
@@ -27,8 +25,6 @@ import dev.aeserve.server.rollout.ShadowComparisons;
 import dev.aeserve.server.rollout.ShadowRunner;
 import dev.aeserve.server.rollout.VersionLifecycle;
 import dev.aeserve.server.rollout.VersionWarmup;
-import dev.aeserve.server.routing.ModelSelector;
-import dev.aeserve.server.routing.ResolvedVersion;
 import dev.aeserve.server.routing.VersionResolver;
 import dev.aeserve.server.runtime.Admission;
 import dev.aeserve.server.runtime.LoadedModels;
@@ -55,17 +51,8 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -225,7 +212,7 @@ public final class AeServer implements AutoCloseable {
       // Loads would wait on the engine's initialization anyway; waiting here keeps that time out of
       // the first loads' own figures. Without a preload nothing waits: the first call's load does.
       engineStart.awaitQuietly();
-      s.preload();
+      new Preload(s.registry, s.resolver, s.runtime, s.health).run();
     }
     long preloaded = System.nanoTime();
     s.inference.ready();
@@ -303,95 +290,6 @@ public final class AeServer implements AutoCloseable {
         }
       }
     }
-  }
-
-  /**
-   * Threads the preload loads versions on. A load is mostly waiting on the registry (reading and
-   * hash-checking the artifact) and building the engine's model; a few at a time overlap the
-   * database's work with the engine's, and the lazy path already loads versions concurrently (one
-   * load per version, however many callers), so the engines are known to allow it. Bounded so a
-   * registry of thousands does not open thousands of connections at once.
-   */
-  static final int PRELOAD_THREADS = Math.min(4, Math.max(2, Runtime.getRuntime().availableProcessors()));
-
-  /**
-   * Loads the versions that calls will reach first: every model's latest READY version and its
-   * aliased versions (nothing else: older versions load on first use), a few models at a time
-   * ({@link #PRELOAD_THREADS}). A model that fails to load is reported NOT_SERVING on its health
-   * entry and does not stop the server. Logs where the time went.
-   */
-  private void preload() {
-    long start = System.nanoTime();
-    List<Model> models = registry.listModels();
-    long listed = System.nanoTime() - start;
-    PreloadTimes times = new PreloadTimes();
-    AtomicInteger n = new AtomicInteger();
-    ExecutorService pool = Executors.newFixedThreadPool(PRELOAD_THREADS, r -> {
-      Thread t = new Thread(r, "aeserve-preload-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
-    try {
-      List<Future<?>> done = new ArrayList<>();
-      for (Model m : models) {
-        done.add(pool.submit(() -> preload(m, times)));
-      }
-      for (Future<?> f : done) {
-        f.get();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while preloading models", e);
-    } catch (ExecutionException e) {
-      // A version that fails to load is reported on its model's health entry; what gets here (the
-      // registry failing to list aliases) fails the start, as it did when the preload was serial.
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      if (e.getCause() instanceof Error err) {
-        throw err;
-      }
-      throw new IllegalStateException("preloading models failed", e.getCause());
-    } finally {
-      pool.shutdownNow();
-    }
-    log.info("preloaded {} versions of {} models in {} ms on {} threads: model list {} ms; summed over the threads:"
-        + " aliases and routing {} ms, loads {} ms (each load's own line splits artifact read and engine load)",
-        times.versions.sum(), models.size(), (System.nanoTime() - start) / 1_000_000, PRELOAD_THREADS,
-        listed / 1_000_000, times.routingNanos.sum() / 1_000_000, times.loadNanos.sum() / 1_000_000);
-  }
-
-  /** What a preload spent, summed over its threads. */
-  private static final class PreloadTimes {
-    final LongAdder versions = new LongAdder();
-    final LongAdder routingNanos = new LongAdder();
-    final LongAdder loadNanos = new LongAdder();
-  }
-
-  private void preload(Model m, PreloadTimes times) {
-    Set<ModelSelector> refs = new LinkedHashSet<>();
-    long t = System.nanoTime();
-    refs.add(ModelSelector.latest(m.name()));
-    for (Alias a : registry.listAliases(m.name())) {
-      refs.add(new ModelSelector(m.name(), null, a.alias(), ""));
-    }
-    boolean ok = true;
-    times.routingNanos.add(System.nanoTime() - t);
-    for (ModelSelector ref : refs) {
-      try {
-        t = System.nanoTime();
-        ResolvedVersion v = resolver.resolve(ref);
-        long resolved = System.nanoTime();
-        times.routingNanos.add(resolved - t);
-        runtime.load(v.version());
-        times.loadNanos.add(System.nanoTime() - resolved);
-        times.versions.increment();
-      } catch (RuntimeException e) {
-        ok = false;
-        log.warn("cannot preload {}{}: {}", m.name(), ref.alias() != null ? "@" + ref.alias() : "", e.getMessage());
-      }
-    }
-    health.setStatus(m.name(), ok ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
   }
 
   public int port() {

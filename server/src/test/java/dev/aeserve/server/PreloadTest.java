@@ -33,7 +33,7 @@ class PreloadTest {
   @EnumSource(value = EngineKind.class, names = {"MXNET", "PYTORCH"})
   void everyRoutedVersionIsLoadedBeforeServingAndNothingElse(EngineKind engine) throws Exception {
     TrainedModel m = ServerFixture.tinyModel(WIDTH, 1);
-    int models = 3 * AeServer.PRELOAD_THREADS;
+    int models = 3 * Preload.THREADS;
     try (ServerFixture f = ServerFixture.start()) {
       Set<String> routed = new HashSet<>();
       for (int i = 0; i < models; i++) {
