@@ -160,7 +160,7 @@ public final class FamilyTraining {
         ParameterStore parameters = new ParameterStore(m, false);
         float[] in = Inputs.encoderInput(spec, users.slice(from, to).data(), to - from, null);
         NDArray h = encoder.forward(parameters,
-            new NDList(m.create(in, new Shape(to - from, architecture.encoderInputWidth()))), false).singletonOrThrow();
+            new NDList(EngineArrays.floats(m, in, new Shape(to - from, architecture.encoderInputWidth()))), false).singletonOrThrow();
         NDArray mean = h.split(2, 1).get(0);
         float[] logits = decoder.forward(parameters, new NDList(mean), false).singletonOrThrow().toFloatArray();
         System.arraycopy(logits, 0, out, from * users.cols(), logits.length);
@@ -219,14 +219,14 @@ public final class FamilyTraining {
     NDArray zeros = m.zeros(new Shape(rows, 1));
     NDArray noise = zeros;
     if (family.variational() && training) {
-      noise = m.create(gaussian(random, rows * spec.latentDim()), new Shape(rows, spec.latentDim()));
+      noise = EngineArrays.floats(m, gaussian(random, rows * spec.latentDim()), new Shape(rows, spec.latentDim()));
     } else if (family.variational()) {
       noise = m.zeros(new Shape(rows, spec.latentDim()));
     }
     NDArray conditionArray = zeros;
     if (spec.conditionCount() > 0) {
       float[] oneHot = Inputs.withOneHot(new float[0], rows, 0, conditions, spec.conditionCount());
-      conditionArray = m.create(oneHot, new Shape(rows, spec.conditionCount()));
+      conditionArray = EngineArrays.floats(m, oneHot, new Shape(rows, spec.conditionCount()));
     }
     NDArray mask = zeros;
     if (family == Family.AUTOREC) {
@@ -234,15 +234,15 @@ public final class FamilyTraining {
       for (int i = 0; i < observed.length; i++) {
         observed[i] = raw.data()[i] != 0 ? 1f : 0f;
       }
-      mask = m.create(observed, new Shape(rows, cols));
+      mask = EngineArrays.floats(m, observed, new Shape(rows, cols));
     }
     NDArray direction = zeros;
     if (spec.regularization() != null && spec.regularization().contractive() > 0) {
       int width = architecture.encoderInputWidth();
-      direction = m.create(gaussian(random, rows * width), new Shape(rows, width));
+      direction = EngineArrays.floats(m, gaussian(random, rows * width), new Shape(rows, width));
     }
-    return new TrainingBatch(m.create(encoderIn, new Shape(rows, architecture.encoderInputWidth())),
-        m.create(target, new Shape(rows, cols)), noise, conditionArray, mask, direction);
+    return new TrainingBatch(EngineArrays.floats(m, encoderIn, new Shape(rows, architecture.encoderInputWidth())),
+        EngineArrays.floats(m, target, new Shape(rows, cols)), noise, conditionArray, mask, direction);
   }
 
   private static float[] gaussian(StandardNormal random, int n) {

@@ -71,7 +71,7 @@ final class NativeBlocks implements EncoderDecoder {
     }
     try (NDManager call = manager.newSubManager()) {
       ParameterStore parameters = new ParameterStore(call, false);
-      NDList current = new NDList(call.create(input, new Shape(rows, cols)));
+      NDList current = new NDList(EngineArrays.floats(call, input, new Shape(rows, cols)));
       for (Block block : blocks) {
         current = block.forward(parameters, current, false);
       }

@@ -94,7 +94,7 @@ final class OnnxGraphs implements EncoderDecoder {
 
   private static NDList run(OrtSymbolBlock graph, NDManager call, String name, float[] input, int rows, int cols,
       String which) {
-    NDArray x = call.create(input, new Shape(rows, cols));
+    NDArray x = EngineArrays.floats(call, input, new Shape(rows, cols));
     x.setName(name);
     try {
       return graph.forward(new ParameterStore(call, false), new NDList(x), false);

@@ -117,7 +117,7 @@ final class TorchScriptGraphs implements EncoderDecoder {
   }
 
   private static NDList run(PtSymbolBlock module, NDManager call, float[] input, int rows, int cols, String which) {
-    NDArray x = call.create(input, new Shape(rows, cols));
+    NDArray x = EngineArrays.floats(call, input, new Shape(rows, cols));
     try {
       NDList out = module.forward(new ParameterStore(call, false), new NDList(x), false);
       // The module's outputs belong to the block's manager: move them into this call's, so they
