@@ -67,7 +67,7 @@ public final class EngineAlone {
         System.getProperty("java.class.path"), EngineAlone.class.getName(), engine.name().toLowerCase(Locale.ROOT),
         spec.toString(), weights.toString(), Integer.toString(batchRows), Long.toString(Math.max(1, measure.toSeconds()))));
     ProcessBuilder pb = new ProcessBuilder(pinning.server(command)).redirectErrorStream(true);
-    pb.environment().putAll(ServerProcess.MALLOC_ENV);
+    ServerProcess.MALLOC_ENV.forEach(pb.environment()::putIfAbsent);
     Process p = pb.start();
     String out = new String(p.getInputStream().readAllBytes());
     if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
