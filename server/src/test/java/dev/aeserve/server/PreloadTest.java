@@ -1,12 +1,22 @@
 package dev.aeserve.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.aeserve.autoencoders.EngineKind;
 import dev.aeserve.autoencoders.TrainedModel;
 import dev.aeserve.autoencoders.data.SyntheticData;
 import dev.aeserve.client.AeserveClient;
 import dev.aeserve.client.ModelSelector;
+import dev.aeserve.registry.Database;
+import dev.aeserve.registry.ModelRegistry;
+import dev.aeserve.registry.PostgresModelRegistry;
+import dev.aeserve.registry.testing.TestPostgres;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import org.junit.jupiter.api.Test;
 import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -70,6 +80,38 @@ class PreloadTest {
         } finally {
           channel.shutdownNow();
         }
+      }
+    }
+  }
+
+  @Test
+  void aPreloadThatFailsFailsTheStartAndLeavesNothingListening() throws Exception {
+    int port;
+    try (ServerSocket probe = new ServerSocket(0)) {
+      port = probe.getLocalPort();
+    }
+    try (Database database = TestPostgres.openFreshDatabase();
+        PostgresModelRegistry real = new PostgresModelRegistry(database)) {
+      // The real registry, except that listing models (the preload's first read) fails.
+      ModelRegistry failing = (ModelRegistry) Proxy
+          .newProxyInstance(ModelRegistry.class.getClassLoader(),
+              new Class<?>[] {ModelRegistry.class}, (proxy, method, args) -> {
+                if (method.getName().equals("listModels")) {
+                  throw new IllegalStateException("listing failed on purpose");
+                }
+                try {
+                  return method.invoke(real, args);
+                } catch (InvocationTargetException e) {
+                  throw e.getCause();
+                }
+              });
+      ServerConfig config = ServerConfig.defaults().withHost("127.0.0.1").withPort(port).withPreload(true);
+      assertThatThrownBy(() -> AeServer.start(failing, config))
+          .hasMessageContaining("listing failed on purpose");
+      // The preload ran while the port was bound; the failed start closed it again.
+      try (ServerSocket again = new ServerSocket()) {
+        again.bind(new InetSocketAddress("127.0.0.1", port));
+        assertThat(again.isBound()).isTrue();
       }
     }
   }
