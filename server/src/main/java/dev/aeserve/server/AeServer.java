@@ -240,8 +240,9 @@ public final class AeServer implements AutoCloseable {
     log.info("aeserve listening on {}:{} ({} engine, {}, authentication {})", config.host(), s.port(),
         config.engine().djlName(), transport(config),
         config.authEnabled() ? "on" : "off");
-    // Where the start went: a slow start is nearly always the preload (see its own line).
-    log.info("SERVING {} ms after start: services built {} ms, ports bound {} ms, preload {} ms",
+    // Where the start went: a slow start is nearly always the preload (see its own line). The
+    // preload starts with the binding, so its figure here is what was left of it after the ports.
+    log.info("SERVING {} ms after start: services built {} ms, ports bound {} ms, then the preload {} ms more",
         (System.nanoTime() - t0) / 1_000_000, (built - t0) / 1_000_000, (listening - built) / 1_000_000,
         (preloaded - listening) / 1_000_000);
     return s;
