@@ -12,9 +12,7 @@ time to recover. Writes the figures as JSON (--json) for docs/reliability.md.
 import argparse
 import json
 import os
-import random
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -26,6 +24,7 @@ import grpc
 import numpy as np
 
 from aeserve import AeserveClient, AeserveError, Model
+from ports import free_port  # chaos/ports.py, beside this file
 
 ROOT = Path(__file__).resolve().parent.parent
 CALLERS = 20
@@ -33,29 +32,6 @@ CALLERS = 20
 
 def log(*a):
     print("==", *a, file=sys.stderr, flush=True)
-
-
-def free_port():
-    """A port nothing listens on, below the kernel's ephemeral range. A port from bind(0) is free again
-    once the probe closes it, and the demo's embedded Postgres then picks its own port with bind(0),
-    at each start and restart: that hands out this very port with probability 1/14116 on Linux (the odd
-    ports of 32768-60999; measured 8e-5), and the server cannot bind it. bind(0) and connect() never
-    hand out a port below the range. (clients/test-all picks its port the same way.)"""
-    low = 49152  # IANA's dynamic range: macOS's and Windows' default
-    try:
-        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
-            low = int(f.read().split()[0])
-    except (OSError, ValueError, IndexError):
-        pass
-    for _ in range(1000):
-        port = random.randrange(10000, low) if low - 10000 >= 1000 else 0
-        with socket.socket() as s:
-            try:
-                s.bind(("", port))  # every address, without SO_REUSEADDR: any holder makes it busy
-            except OSError:
-                continue
-            return s.getsockname()[1]
-    raise SystemExit(f"no free port in [10000, {low}) after 1000 tries")
 
 
 class Server:
