@@ -52,8 +52,6 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -183,28 +181,15 @@ public final class AeServer implements AutoCloseable {
     long built = System.nanoTime();
     // The preload reads the registry and builds engine models while the ports are bound and the
     // other endpoints start: on a machine with a second core the two overlap. SERVING still waits
-    // for both: until then health says NOT_SERVING and inference is not ready. Loads would wait on
-    // the engine's initialization anyway; waiting for it first keeps that time out of the first
-    // loads' own figures. Without a preload nothing waits: the first call's load does.
-    FutureTask<Void> preload = new FutureTask<>(() -> {
-      if (config.preload()) {
-        engineStart.awaitQuietly();
-        new Preload(s.registry, s.resolver, s.runtime, s.health).run();
-      }
-      return null;
-    });
-    Thread preloading = null;
-    if (config.preload()) {
-      preloading = new Thread(preload, "aeserve-preload");
-      preloading.setDaemon(true);
-      preloading.start();
-    } else {
-      preload.run(); // nothing to load: completes at once
-    }
+    // for both: until then health says NOT_SERVING and inference is not ready. Without a preload
+    // nothing waits: the first call's load does.
+    Preload preload = config.preload() ? Preload.begin(s.registry, s.resolver, s.runtime, s.health, engineStart) : null;
     try {
       s.server.start();
     } catch (IOException e) {
-      stopPreload(preload, preloading);
+      if (preload != null) {
+        preload.stop();
+      }
       s.executors.close();
       s.runtime.close();
       s.resolver.close();
@@ -226,12 +211,23 @@ public final class AeServer implements AutoCloseable {
       try {
         s.console = Console.start(config.host(), config.consolePort(), s.consoleServices);
       } catch (UncheckedIOException e) {
+        if (preload != null) {
+          preload.stop();
+        }
         s.close();
         throw e;
       }
     }
     long listening = System.nanoTime();
-    awaitPreload(preload, preloading, s);
+    if (preload != null) {
+      try {
+        preload.await();
+      } catch (RuntimeException | Error e) {
+        // The server already listens: close it before the start fails.
+        s.close();
+        throw e;
+      }
+    }
     long preloaded = System.nanoTime();
     s.inference.ready();
     s.health.setStatus("", ServingStatus.SERVING);
@@ -246,47 +242,6 @@ public final class AeServer implements AutoCloseable {
         (System.nanoTime() - t0) / 1_000_000, (built - t0) / 1_000_000, (listening - built) / 1_000_000,
         (preloaded - listening) / 1_000_000);
     return s;
-  }
-
-  /**
-   * Waits for the preload; a failure of it (the registry cannot list models or aliases) fails the
-   * start, and the server, already listening, is closed first.
-   */
-  private static void awaitPreload(FutureTask<Void> preload, Thread preloading, AeServer s) {
-    try {
-      preload.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      stopPreload(preload, preloading);
-      s.close();
-      throw new IllegalStateException("interrupted while preloading models", e);
-    } catch (ExecutionException e) {
-      s.close();
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      if (e.getCause() instanceof Error err) {
-        throw err;
-      }
-      throw new IllegalStateException("preloading models failed", e.getCause());
-    }
-  }
-
-  /**
-   * Stops a preload the start gives up on (interrupted, its pool shut down) and waits a while for
-   * its thread to end, so the runtime is not closed under it. The wait is bounded: a registry
-   * call in progress ends within the registry's call budget, not at the interrupt.
-   */
-  private static void stopPreload(FutureTask<Void> preload, Thread preloading) {
-    preload.cancel(true);
-    if (preloading == null) {
-      return;
-    }
-    try {
-      preloading.join(TimeUnit.SECONDS.toMillis(10));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 
   private static String transport(ServerConfig config) {

@@ -17,6 +17,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
@@ -27,7 +29,9 @@ import org.slf4j.LoggerFactory;
  * SERVING. Those are every model's latest READY version and its aliased versions (nothing else:
  * older versions load on first use), a few models at a time ({@link #THREADS}). A model whose
  * version fails to load is reported NOT_SERVING on its health entry and does not stop the server;
- * a registry that cannot list models or aliases fails the start. Logs where the time went.
+ * a registry that cannot list models or aliases fails the start. It runs on a thread of its own
+ * beside the binding of the ports ({@link #begin}), and SERVING waits for it ({@link #await}).
+ * Logs where the time went.
  */
 final class Preload {
 
@@ -46,16 +50,80 @@ final class Preload {
   private final VersionResolver resolver;
   private final ModelRuntime runtime;
   private final HealthStatusManager health;
+  private final FutureTask<Void> task;
+  private final Thread thread;
 
-  Preload(ModelRegistry registry, VersionResolver resolver, ModelRuntime runtime, HealthStatusManager health) {
+  private Preload(ModelRegistry registry, VersionResolver resolver, ModelRuntime runtime, HealthStatusManager health,
+      EngineStart engineStart) {
     this.registry = registry;
     this.resolver = resolver;
     this.runtime = runtime;
     this.health = health;
+    // Loads would wait on the engine's initialization anyway; waiting for it first keeps that time
+    // out of the first loads' own figures.
+    this.task = new FutureTask<>(() -> {
+      engineStart.awaitQuietly();
+      run();
+      return null;
+    });
+    this.thread = new Thread(task, "aeserve-preload");
+    thread.setDaemon(true);
   }
 
-  /** Loads them; returns when every model's versions have loaded or failed to. */
-  void run() {
+  /**
+   * Starts the preload on a thread of its own, so that it runs while the server binds its ports;
+   * {@link #await} waits for it, {@link #stop} gives up on it.
+   */
+  static Preload begin(ModelRegistry registry, VersionResolver resolver, ModelRuntime runtime,
+      HealthStatusManager health, EngineStart engineStart) {
+    Preload p = new Preload(registry, resolver, runtime, health, engineStart);
+    p.thread.start();
+    return p;
+  }
+
+  /**
+   * Returns once every model's versions have loaded or failed to; throws what failed the preload
+   * itself (the registry could not list models or aliases), after stopping it if the wait was
+   * interrupted.
+   */
+  void await() {
+    try {
+      task.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      stop();
+      throw new IllegalStateException("interrupted while preloading models", e);
+    } catch (ExecutionException e) {
+      throw rethrown(e);
+    }
+  }
+
+  /**
+   * Gives up on the preload (interrupted, its pool shut down) and waits a while for its thread to
+   * end, so the runtime is not closed under it. The wait is bounded: a registry call in progress
+   * ends within the registry's call budget, not at the interrupt.
+   */
+  void stop() {
+    task.cancel(true);
+    try {
+      thread.join(TimeUnit.SECONDS.toMillis(10));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The failure a task ended with, unwrapped: unchecked ones as they are. */
+  private static RuntimeException rethrown(ExecutionException e) {
+    if (e.getCause() instanceof RuntimeException r) {
+      return r;
+    }
+    if (e.getCause() instanceof Error err) {
+      throw err;
+    }
+    return new IllegalStateException("preloading models failed", e.getCause());
+  }
+
+  private void run() {
     long start = System.nanoTime();
     List<Model> models = registry.listModels();
     long listed = System.nanoTime() - start;
@@ -80,13 +148,7 @@ final class Preload {
     } catch (ExecutionException e) {
       // A version that fails to load is reported on its model's health entry; what gets here (the
       // registry failing to list aliases) fails the start, as it did when the preload was serial.
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      if (e.getCause() instanceof Error err) {
-        throw err;
-      }
-      throw new IllegalStateException("preloading models failed", e.getCause());
+      throw rethrown(e);
     } finally {
       pool.shutdownNow();
     }
