@@ -43,9 +43,9 @@ final class ManyModels {
   /**
    * Slack on budget + stated overhead. The native overhead is measured at one moment with one
    * version loaded; over the run the JIT compiles more code, the class metadata and thread stacks
-   * grow, and a thousand loads and evictions leave some fragmentation in glibc's arenas (the fixed
-   * mmap threshold of {@link ServerProcess#MALLOC_ENV} returns the weights themselves). A tenth of
-   * the limit covers that variation and is far smaller than a leak of the budget's size.
+   * grow, and a thousand loads and evictions leave unloaded weights in glibc's arenas (a fixed
+   * mmap threshold would return them, but waits on DJL: docs/operations.md, "Environment"). A tenth
+   * of the limit covers the first two and is far smaller than a leak of the budget's size.
    */
   static final double RSS_SLACK = 0.10;
   /** Zipf exponent of the request mix: a few models hot, a long tail cold. */
@@ -111,8 +111,8 @@ final class ManyModels {
       FailedCalls failed = new FailedCalls();
       // The overhead is stated in two parts. The Java heap: its bound, -Xmx, because the collector
       // (serial on the one pinned core, G1 otherwise) touches the whole heap under sustained
-      // traffic whatever the live set, so what it has touched at
-      // one moment early in a run says nothing about the end. The native rest: measured on this
+      // traffic whatever the live set, so what it has touched at one moment early in a run says
+      // nothing about the end. The native rest: measured on this
       // same server (same flags, budget and engine) after the callers have warmed one version for
       // a few seconds, as its RSS less the heap's share less that version's weights; the engine's
       // native runtime loads with the first version, so an idle server would understate it.

@@ -6,6 +6,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -323,14 +324,14 @@ final class ServerProcess implements AutoCloseable {
 
   /**
    * Resident memory of the server's Java heap, in MiB: the RSS of the mappings inside the heap's
-   * reserved address range, which {@code jcmd PID GC.heap_info} names. G1 touches its heap's pages
-   * as traffic allocates, up to {@link #SERVER_HEAP_MIB}, so at any moment this says how much of
-   * the server's RSS the heap is, and the rest is native (engines, JIT, threads, libraries).
+   * reserved address range, which {@code jcmd PID GC.heap_info} names. The collector touches the
+   * heap's pages as traffic allocates, up to {@link #SERVER_HEAP_MIB}, so at any moment this says how
+   * much of the server's RSS the heap is, and the rest is native (engines, JIT, threads, libraries).
    */
   double heapRssMib() throws IOException, InterruptedException {
     String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
     Process p = new ProcessBuilder(jcmd, Long.toString(process.pid()), "GC.heap_info").redirectErrorStream(true).start();
-    String info = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    String info = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     p.waitFor();
     long[] range = heapRange(info);
     return rssWithin(Files.readAllLines(Path.of("/proc/" + process.pid() + "/smaps")), range[0], range[1]) / 1024.0;
