@@ -28,10 +28,10 @@ final class ServerProcess implements AutoCloseable {
   /**
    * glibc settings for every server-side JVM the suite starts, as {@code ./aeserve} and the image
    * set them (docs/operations.md, "Environment"): two malloc arenas rather than one per core's
-   * worth of threads. A variable the suite itself was started with wins, so a run can measure
-   * another setting (e.g. {@code MALLOC_MMAP_THRESHOLD_}, which the environment passes through).
+   * worth of threads, and a fixed mmap threshold so that unloaded weights are unmapped. A variable
+   * the suite itself was started with wins, so a run can measure another setting.
    */
-  static final Map<String, String> MALLOC_ENV = Map.of("MALLOC_ARENA_MAX", "2");
+  static final Map<String, String> MALLOC_ENV = Map.of("MALLOC_ARENA_MAX", "2", "MALLOC_MMAP_THRESHOLD_", "131072");
 
   private static final Pattern HEAP_ADDRESS = Pattern.compile("0x([0-9a-f]+)");
 

@@ -135,7 +135,7 @@ public final class ConvBlocks {
       }
     }
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
-      block.loadParameters(manager, in);
+      block.loadParameters(FencedManager.around(manager), in);
       if (in.available() > 0) {
         throw new IncompatibleWeightsException(section + " section has " + in.available()
             + " bytes left after the spec's layers: the artifact has more blocks than the spec");

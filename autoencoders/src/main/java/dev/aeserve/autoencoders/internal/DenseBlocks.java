@@ -119,7 +119,7 @@ public final class DenseBlocks {
   public static void load(SequentialBlock block, byte[] bytes, String section, int[] widths, NDManager manager) {
     List<Linear> layers = linearLayers(block);
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
-      block.loadParameters(manager, in);
+      block.loadParameters(FencedManager.around(manager), in);
       requireShapes(layers, section, widths);
       if (in.available() > 0) {
         throw new IncompatibleWeightsException(section + " section has " + in.available()

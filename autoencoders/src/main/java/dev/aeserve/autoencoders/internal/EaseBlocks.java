@@ -83,7 +83,7 @@ public final class EaseBlocks {
 
   private static void read(SequentialBlock block, byte[] bytes, String section, NDManager manager) {
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
-      block.loadParameters(manager, in);
+      block.loadParameters(FencedManager.around(manager), in);
       if (in.available() > 0) {
         throw new IncompatibleWeightsException(section + " section has " + in.available()
             + " bytes left after ease's blocks: the artifact is not an ease artifact");
