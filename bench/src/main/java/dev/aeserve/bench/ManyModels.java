@@ -43,9 +43,10 @@ final class ManyModels {
   /**
    * Slack on budget + stated overhead. The native overhead is measured at one moment with one
    * version loaded; over the run the JIT compiles more code, the class metadata and thread stacks
-   * grow, and a thousand loads and evictions leave unloaded weights in glibc's arenas (a fixed
-   * mmap threshold would return them, but waits on DJL: docs/operations.md, "Environment"). A tenth
-   * of the limit covers the first two and is far smaller than a leak of the budget's size.
+   * grow, and a thousand loads and evictions fragment glibc's heap (the weights themselves are
+   * unmapped when freed: the servers run with a fixed mmap threshold, docs/operations.md,
+   * "Environment"). A tenth of the limit covers these and is far smaller than a leak of the
+   * budget's size.
    */
   static final double RSS_SLACK = 0.10;
   /** Zipf exponent of the request mix: a few models hot, a long tail cold. */
