@@ -43,10 +43,9 @@ final class ManyModels {
   /**
    * Slack on budget + stated overhead. The native overhead is measured at one moment with one
    * version loaded; over the run the JIT compiles more code, the class metadata and thread stacks
-   * grow, and a thousand loads and evictions fragment glibc's heap (the weights themselves are
-   * unmapped when freed: the servers run with a fixed mmap threshold, docs/operations.md,
-   * "Environment"). A tenth of the limit covers these and is far smaller than a leak of the
-   * budget's size.
+   * grow, and a thousand loads and evictions fragment glibc's heap between the server's trims of
+   * it (it trims the allocator 250 ms after unloading versions, NativeHeapTrimmer). A tenth of the
+   * limit covers these and is far smaller than a leak of the budget's size.
    */
   static final double RSS_SLACK = 0.10;
   /** Zipf exponent of the request mix: a few models hot, a long tail cold. */
@@ -123,9 +122,10 @@ final class ManyModels {
       LoadGenerator.Result oneRun = LoadGenerator.closedLoop(one, server::cpuSeconds, CONCURRENCY, Duration.ZERO,
           Duration.ofSeconds(Math.max(2, warmup.toSeconds())));
       failed.addAll(oneRun.failed());
-      double rssOne = server.rssMib();
-      double heapOne = server.heapRssMib();
-      double nativeOverhead = rssOne - heapOne - weightsMib;
+      ServerProcess.Resident residentOne = server.resident();
+      double rssOne = residentOne.mib();
+      double heapOne = residentOne.heapMib();
+      double nativeOverhead = residentOne.nativeMib() - weightsMib;
       double overhead = ServerProcess.SERVER_HEAP_MIB + nativeOverhead;
       r.put("rss_one_version_mib", rssOne);
       r.put("heap_rss_one_version_mib", heapOne);
@@ -172,10 +172,10 @@ final class ManyModels {
       r.put("cold_load_p50_ms", loads.getTotalCount() == 0 ? Double.NaN : (double) loads.getValueAtPercentile(50));
       r.put("cold_load_p99_ms", loads.getTotalCount() == 0 ? Double.NaN : (double) loads.getValueAtPercentile(99));
       r.put("cold_loads_logged", loads.getTotalCount());
-      double rss = server.rssMib();
-      double heapRss = server.heapRssMib();
-      r.put("heap_rss_mib", heapRss);
-      r.put("native_rss_mib", rss - heapRss);
+      ServerProcess.Resident resident = server.resident();
+      double rss = resident.mib();
+      r.put("heap_rss_mib", resident.heapMib());
+      r.put("native_rss_mib", resident.nativeMib());
       double limit = (budgetMib + overhead) * (1 + RSS_SLACK);
       r.put("rss_mib", rss);
       r.put("rss_slack", RSS_SLACK);

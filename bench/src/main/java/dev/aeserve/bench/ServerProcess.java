@@ -28,10 +28,11 @@ final class ServerProcess implements AutoCloseable {
   /**
    * glibc settings for every server-side JVM the suite starts, as {@code ./aeserve} and the image
    * set them (docs/operations.md, "Environment"): two malloc arenas rather than one per core's
-   * worth of threads, and a fixed mmap threshold so that unloaded weights are unmapped. A variable
-   * the suite itself was started with wins, so a run can measure another setting.
+   * worth of threads. A variable the suite itself was started with wins, so a run can measure
+   * another setting (e.g. {@code MALLOC_MMAP_THRESHOLD_=131072}, which the server no longer needs:
+   * it trims the allocator after unloading versions).
    */
-  static final Map<String, String> MALLOC_ENV = Map.of("MALLOC_ARENA_MAX", "2", "MALLOC_MMAP_THRESHOLD_", "131072");
+  static final Map<String, String> MALLOC_ENV = Map.of("MALLOC_ARENA_MAX", "2");
 
   private static final Pattern HEAP_ADDRESS = Pattern.compile("0x([0-9a-f]+)");
 
@@ -323,18 +324,27 @@ final class ServerProcess implements AutoCloseable {
   }
 
   /**
-   * Resident memory of the server's Java heap, in MiB: the RSS of the mappings inside the heap's
-   * reserved address range, which {@code jcmd PID GC.heap_info} names. The collector touches the
-   * heap's pages as traffic allocates, up to {@link #SERVER_HEAP_MIB}, so at any moment this says how
-   * much of the server's RSS the heap is, and the rest is native (engines, JIT, threads, libraries).
+   * The server's resident memory and the heap's share of it, from one read of
+   * {@code /proc/PID/smaps}, so the two are of the same moment: the heap's share is the RSS of the
+   * mappings inside the heap's reserved address range, which {@code jcmd PID GC.heap_info} names.
+   * The collector touches the heap's pages as traffic allocates, up to {@link #SERVER_HEAP_MIB}, so
+   * this says how much of the server's RSS the heap is, and the rest is native (engines, JIT,
+   * threads, libraries).
    */
-  double heapRssMib() throws IOException, InterruptedException {
+  Resident resident() throws IOException, InterruptedException {
     String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
     Process p = new ProcessBuilder(jcmd, Long.toString(process.pid()), "GC.heap_info").redirectErrorStream(true).start();
     String info = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     p.waitFor();
     long[] range = heapRange(info);
-    return rssWithin(Files.readAllLines(Path.of("/proc/" + process.pid() + "/smaps")), range[0], range[1]) / 1024.0;
+    return resident(Files.readAllLines(Path.of("/proc/" + process.pid() + "/smaps")), range[0], range[1]);
+  }
+
+  /** Resident memory, all of it and the part inside the heap's range, in MiB. */
+  record Resident(double mib, double heapMib) {
+    double nativeMib() {
+      return mib - heapMib;
+    }
   }
 
   /**
@@ -359,9 +369,10 @@ final class ServerProcess implements AutoCloseable {
     return new long[] {from, to};
   }
 
-  /** KiB resident in the mappings of {@code smaps} that lie inside [from, to). */
-  static long rssWithin(List<String> smaps, long from, long to) {
+  /** What {@code smaps} says is resident: every mapping, and the mappings that lie inside [from, to). */
+  static Resident resident(List<String> smaps, long from, long to) {
     long kib = 0;
+    long insideKib = 0;
     boolean inside = false;
     for (String line : smaps) {
       int dash = line.indexOf('-');
@@ -370,11 +381,13 @@ final class ServerProcess implements AutoCloseable {
         long start = Long.parseUnsignedLong(line.substring(0, dash), 16);
         long end = Long.parseUnsignedLong(line.substring(dash + 1, space), 16);
         inside = start >= from && end <= to;
-      } else if (inside && line.startsWith("Rss:")) {
-        kib += Long.parseLong(line.replaceAll("[^0-9]", ""));
+      } else if (line.startsWith("Rss:")) {
+        long rss = Long.parseLong(line.replaceAll("[^0-9]", ""));
+        kib += rss;
+        insideKib += inside ? rss : 0;
       }
     }
-    return kib;
+    return new Resident(kib / 1024.0, insideKib / 1024.0);
   }
 
   /**

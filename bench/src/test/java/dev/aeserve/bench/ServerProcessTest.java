@@ -32,8 +32,11 @@ class ServerProcessTest {
       postmaster = pg.get().pid();
       assertThat(server.metrics().value("aeserve_loaded_model_bytes")).isZero();
       // The heap's share of the RSS is found through the JVM's own account of its address range.
-      double heap = server.heapRssMib();
-      assertThat(heap).isPositive().isLessThanOrEqualTo(Math.min(server.rssMib(), ServerProcess.SERVER_HEAP_MIB));
+      ServerProcess.Resident resident = server.resident();
+      assertThat(resident.heapMib()).isPositive().isLessThanOrEqualTo(ServerProcess.SERVER_HEAP_MIB);
+      assertThat(resident.nativeMib()).isPositive();
+      // One smaps read sums to what the kernel's own VmRSS says, within pages touched in between.
+      assertThat(resident.mib()).isCloseTo(server.rssMib(), org.assertj.core.data.Offset.offset(8.0));
     }
 
     assertThat(scratch).doesNotExist();
@@ -65,7 +68,7 @@ class ServerProcessTest {
   }
 
   @Test
-  void heapRssCountsOnlyTheMappingsInsideTheRange() {
+  void theHeapsShareCountsOnlyTheMappingsInsideTheRange() {
     var smaps = java.util.List.of(
         "00400000-00500000 r-xp 00000000 08:01 1 /usr/bin/java",
         "Size:               1024 kB",
@@ -79,6 +82,8 @@ class ServerProcessTest {
         "100000000-100800000 rw-p 00000000 00:00 0 ",
         "Rss:                 512 kB",
         "VmFlags: rd wr mr mw me ac");
-    assertThat(ServerProcess.rssWithin(smaps, 0xf0000000L, 0x100000000L)).isEqualTo(100000);
+    ServerProcess.Resident resident = ServerProcess.resident(smaps, 0xf0000000L, 0x100000000L);
+    assertThat(resident.heapMib()).isEqualTo(100000 / 1024.0);
+    assertThat(resident.mib()).isEqualTo((700 + 100000 + 512) / 1024.0);
   }
 }

@@ -18,8 +18,8 @@ import java.nio.ByteOrder;
  * the native copy may free the buffer (its cleaner runs on another thread) while MXNet still reads
  * it. With glibc's default, freed memory usually stays mapped and the copy reads intact floats by
  * luck (or, if another thread got that memory meanwhile, reads its bytes); with blocks of 128 KiB
- * and more mapped on their own ({@code MALLOC_MMAP_THRESHOLD_=131072}, which ./aeserve sets, see
- * docs/operations.md) the read faults and the JVM dies: a benchmark server did, in
+ * and more mapped on their own ({@code MALLOC_MMAP_THRESHOLD_=131072}, which the test build sets as a
+ * tripwire, see docs/operations.md) the read faults and the JVM dies: a benchmark server did, in
  * {@code MxNDArray.set}, on a Reconstruct batch. DJL's own readers get the same care from
  * {@link FencedManager}. Here the buffer is ours,
  * and {@link Reference#reachabilityFence} keeps it alive until {@code create} has returned, by which

@@ -70,6 +70,8 @@ public final class LoadedModels implements ModelRuntime {
   private final Semaphore loadSlots = new Semaphore(LOAD_SLOTS, true);
   private final ConcurrentMap<String, CompletableFuture<ServableVersion>> versions = new ConcurrentHashMap<>();
   private final ModelMemoryBudget budget;
+  /** Returns what unloaded versions freed to the system, so churn does not grow the RSS. */
+  private final NativeHeapTrimmer trimmer;
   private volatile boolean closed;
 
   public LoadedModels(ModelRegistry registry, EngineKind engine, List<ComputeDevice> devices, BatchingConfig batching,
@@ -84,6 +86,12 @@ public final class LoadedModels implements ModelRuntime {
    */
   public LoadedModels(ModelRegistry registry, EngineKind engine, List<ComputeDevice> devices, BatchingConfig batching,
       long memoryBudgetBytes, ServingMetrics metrics, Ticker ticker) {
+    this(registry, engine, devices, batching, memoryBudgetBytes, metrics, ticker, NativeHeapTrimmer.forThisProcess());
+  }
+
+  LoadedModels(ModelRegistry registry, EngineKind engine, List<ComputeDevice> devices, BatchingConfig batching,
+      long memoryBudgetBytes, ServingMetrics metrics, Ticker ticker, NativeHeapTrimmer trimmer) {
+    this.trimmer = trimmer;
     this.budget = new ModelMemoryBudget(memoryBudgetBytes, ticker::nanos);
     this.devices = List.copyOf(devices);
     int threads = engine == EngineKind.MXNET ? 1 : Math.max(1, Runtime.getRuntime().availableProcessors());
@@ -159,7 +167,7 @@ public final class LoadedModels implements ModelRuntime {
     }
     metrics.recordModelLookup(false);
     try {
-      mine.complete(open(version));
+      mine.complete(loadInSlot(version));
     } catch (RuntimeException e) {
       versions.remove(key, mine);
       mine.completeExceptionally(e);
@@ -168,11 +176,12 @@ public final class LoadedModels implements ModelRuntime {
     return mine.join();
   }
 
-  private ServableVersion open(ModelVersion version) {
+  /** Loads {@code version} once a {@link #LOAD_SLOTS load slot} is free. */
+  private ServableVersion loadInSlot(ModelVersion version) {
     long queued = System.nanoTime();
     loadSlots.acquireUninterruptibly();
     try {
-      return open(version, System.nanoTime() - queued);
+      return load(version, System.nanoTime() - queued);
     } finally {
       loadSlots.release();
     }
@@ -183,7 +192,8 @@ public final class LoadedModels implements ModelRuntime {
     return loadSlots.getQueueLength();
   }
 
-  private ServableVersion open(ModelVersion version, long waited) {
+  /** Reads, checks and builds {@code version} on every device; {@code waited} is for the log. */
+  private ServableVersion load(ModelVersion version, long waited) {
     long start = System.nanoTime();
     AutoencoderSpec spec = AutoencoderSpec.fromJson(version.specJson());
     byte[] weights = registry.loadArtifact(version.artifactSha256());
@@ -275,8 +285,9 @@ public final class LoadedModels implements ModelRuntime {
   private void drop(String model, int version) {
     CompletableFuture<ServableVersion> f = versions.remove(key(model, version));
     if (f != null && f.isDone() && !f.isCompletedExceptionally()) {
-      // Calls holding it finish queueing first; its batcher drains before the memory is freed.
-      f.join().retire(runners);
+      // Calls holding it finish queueing first; its batcher drains before the memory is freed, and
+      // the allocator's free pages go back to the system once it is.
+      f.join().retire(runners, trimmer::afterUnload);
       log.info("unloaded {}:{}", model, version);
     }
   }
@@ -296,10 +307,11 @@ public final class LoadedModels implements ModelRuntime {
     closed = true;
     versions.values().forEach(f -> {
       if (f.isDone() && !f.isCompletedExceptionally()) {
-        f.join().retire(Runnable::run);
+        f.join().retire(Runnable::run, () -> { });
       }
     });
     versions.clear();
+    trimmer.close();
     runners.shutdown();
     compute.shutdown();
   }

@@ -42,6 +42,8 @@ public final class ServableVersion {
   private boolean retired;
   /** Guarded by {@link #leases}: where the last holder of a retired version closes it. */
   private Executor closer;
+  /** Guarded by {@link #leases}: what runs once a retired version's engine memory is freed. */
+  private Runnable whenClosed = () -> { };
 
   public ServableVersion(ModelVersion version, AutoencoderSpec spec, String latentFingerprint, List<Replica> replicas) {
     this.version = Objects.requireNonNull(version, "version");
@@ -135,14 +137,16 @@ public final class ServableVersion {
 
   /**
    * No new leases; closes the version now if nobody holds one, else when the last holder lets go
-   * (on {@code closer}, so a request thread never waits for a batcher to drain).
+   * (on {@code closer}, so a request thread never waits for a batcher to drain). {@code whenClosed}
+   * runs after its engine memory is freed.
    */
-  void retire(Executor closer) {
+  void retire(Executor closer, Runnable whenClosed) {
     synchronized (leases) {
       if (retired) {
         return;
       }
       retired = true;
+      this.whenClosed = whenClosed;
       if (holders > 0) {
         this.closer = closer;
         return;
@@ -165,5 +169,10 @@ public final class ServableVersion {
       r.scheduler().close();
       r.model().close();
     }
+    Runnable then;
+    synchronized (leases) {
+      then = whenClosed;
+    }
+    then.run();
   }
 }

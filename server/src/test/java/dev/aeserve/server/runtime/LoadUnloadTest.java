@@ -73,6 +73,32 @@ class LoadUnloadTest {
     }
   }
 
+  @Test
+  void unloadingAVersionTrimsTheAllocatorOnceItsEngineMemoryIsFreed() throws Exception {
+    TrainedModel m = new AutoencoderTrainer(new TrainingConfig(1, 64, 1e-3f, 0.1, 1, EngineKind.MXNET))
+        .train(AutoencoderSpec.dense(16, List.of(8), 4, "sigmoid", "mse"), SyntheticData.manifold(64, 16, 1));
+    NativeHeapTrimmerTest.HandScheduler scheduler = new NativeHeapTrimmerTest.HandScheduler();
+    java.util.concurrent.atomic.AtomicInteger trims = new java.util.concurrent.atomic.AtomicInteger();
+    try (Database db = TestPostgres.openFreshDatabase(); PostgresModelRegistry registry = new PostgresModelRegistry(db);
+        ServingMetrics metrics = new ServingMetrics();
+        LoadedModels runtime = new LoadedModels(registry, EngineKind.MXNET, List.of(ComputeDevice.CPU),
+            BatchingConfig.of(BatchPolicy.defaults()), 0, metrics, Ticker.SYSTEM,
+            new NativeHeapTrimmer(trims::incrementAndGet, scheduler))) {
+      registry.createModel("trimmed", "ae", "", "test");
+      ModelVersion v = registry.createVersion(new NewVersion("trimmed", m.spec().toJson(), "{}", null, null, m.weights(),
+          null), "test");
+      runtime.serve(v, s -> s.spec());
+      assertThat(scheduler.waiting).as("a load schedules no trim").isEmpty();
+      runtime.unload("trimmed", 1);
+      runtime.serve(v, s -> s.spec());
+      runtime.unload("trimmed", 1);
+      assertThat(scheduler.waiting).as("two unloads, one trim").hasSize(1);
+      scheduler.runAll();
+      assertThat(trims).hasValue(1);
+    }
+    assertThat(scheduler.closed).as("the runtime closes its trimmer").isTrue();
+  }
+
   /**
    * Resident memory outside the Java heap: the heap's own resident pages grow and shrink with the
    * collector's sizing, which says nothing about a leak (its use is checked separately).
