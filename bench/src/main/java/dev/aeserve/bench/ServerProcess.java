@@ -123,6 +123,11 @@ final class ServerProcess implements AutoCloseable {
             // A postmaster that was still starting when the server was told to stop has its pid file now.
             stopPostgres(postgres.isPresent() ? postgres : postmaster(database), database);
           }
+          if (keepLogAs != null) {
+            // The embedded Postgres's own log beside it: slow statements, lock waits, checkpoints.
+            keepLog(database.resolve("postgres.log"),
+                keepLogAs.resolveSibling(keepLogAs.getFileName().toString().replaceFirst("\\.log$", "") + ".postgres.log"));
+          }
           return keepLog(log(), keepLogAs);
         } finally {
           work.close();

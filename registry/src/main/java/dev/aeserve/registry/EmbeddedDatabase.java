@@ -111,6 +111,11 @@ public final class EmbeddedDatabase implements AutoCloseable {
               .setPGStartupWait(startupWait)
               // This is a real store, not a throwaway test fixture: keep commits durable.
               .setServerConfig("synchronous_commit", "on")
+              // What an operator needs when a registry call is slow: statements over a second,
+              // lock waits over deadlock_timeout (1 s), and autovacuum runs over a second.
+              .setServerConfig("log_min_duration_statement", "1000")
+              .setServerConfig("log_lock_waits", "on")
+              .setServerConfig("log_autovacuum_min_duration", "1000")
               .setOutputRedirector(toLog)
               .setErrorRedirector(toLog)
               .start();
