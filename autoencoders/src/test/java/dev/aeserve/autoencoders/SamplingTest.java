@@ -63,8 +63,10 @@ class SamplingTest {
 
   /**
    * What a server must know before merging Sample rows into one plain decode with other rows:
-   * MXNet's MKL GEMM may then change the last bit (the row count picks the kernel); PyTorch CPU
-   * gave identical bits here. Sample itself decodes in fixed blocks and is immune.
+   * the engine's GEMM may then change the last bits, because the row count picks the kernel.
+   * MXNet's MKL does on every host seen; PyTorch gave identical bits on an Intel Xeon host and
+   * differs in the last bits on an AMD EPYC one, so neither engine promises bit-identical rows
+   * across batch sizes. Sample itself decodes in fixed blocks and is immune.
    */
   @ParameterizedTest
   @EnumSource(EngineKind.class)
@@ -79,11 +81,8 @@ class SamplingTest {
       System.arraycopy(others.data(), 20 * 3, mixed, 25 * 3, 20 * 3);
       Matrix batched = vae.decode(new Matrix(45, 3, mixed)).slice(20, 25);
       Matrix alone = vae.decode(mine);
-      // Measured: MXNet 6e-8 (one ulp near 0.5), PyTorch 0.
+      // Measured: MXNet 6e-8 (one ulp near 0.5); PyTorch 0 on the Intel host, not 0 on the AMD one.
       assertThat(maxDifference(batched, alone)).isLessThan(1e-6);
-      if (engine == EngineKind.PYTORCH) {
-        assertThat(batched).isEqualTo(alone);
-      }
       assertThat(vae.sample(5, 42, 0.8, Conditions.NONE).output().slice(0, 5))
           .isEqualTo(vae.sample(45, 42, 0.8, Conditions.NONE).output().slice(0, 5));
     }
