@@ -4,6 +4,7 @@ import com.sun.jna.Library;
 import com.sun.jna.Native;
 import java.time.Duration;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -84,8 +85,10 @@ final class NativeHeapTrimmer implements AutoCloseable {
     return new Scheduler() {
       @Override
       public void schedule(Runnable task, Duration delay) {
-        if (!executor.isShutdown()) {
+        try {
           executor.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException closed) {
+          // The runtime is closing: the process gives everything back soon.
         }
       }
 
