@@ -107,7 +107,8 @@ class LoadUnloadTest {
     return rssKib() - ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted() / 1024;
   }
 
-  private static long rssKib() throws Exception {
+  /** This JVM's resident memory, from the kernel's own account. */
+  static long rssKib() throws Exception {
     for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
       if (line.startsWith("VmRSS:")) {
         return Long.parseLong(line.replaceAll("[^0-9]", ""));

@@ -3,8 +3,6 @@ package dev.aeserve.server.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.jna.Native;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -88,20 +86,11 @@ class NativeHeapTrimmerTest {
     for (int i = 0; i < blocks - 1; i++) {
       Native.free(addresses[i]);
     }
-    long before = rssKib();
+    long before = LoadUnloadTest.rssKib();
     NativeHeapTrimmer.GlibcHeap.trim();
-    long after = rssKib();
+    long after = LoadUnloadTest.rssKib();
     Native.free(addresses[blocks - 1]);
     // 47.9 MiB freed; other threads of the JVM may touch a few MiB meanwhile.
     assertThat((before - after) / 1024).as("MiB returned by the trim").isGreaterThanOrEqualTo(32);
-  }
-
-  private static long rssKib() throws Exception {
-    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-      if (line.startsWith("VmRSS:")) {
-        return Long.parseLong(line.replaceAll("[^0-9]", ""));
-      }
-    }
-    throw new IllegalStateException("no VmRSS");
   }
 }
